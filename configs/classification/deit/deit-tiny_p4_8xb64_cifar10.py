@@ -1,0 +1,7 @@
+# DeiT-Tiny on CIFAR-10 at 32x32, patch 4, DeiT recipe, 300 epochs, 512 images per step.
+_base_ = [
+    '../_base_/models/deit-tiny_p4_32px.py',
+    '../_base_/datasets/cifar10_bs64_folder.py',
+    '../_base_/schedules/deit_adamw_cosine_300e.py',
+    '../_base_/default_runtime.py',
+]

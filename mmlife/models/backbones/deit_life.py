@@ -1,0 +1,46 @@
+"""DeiT with LIFE: mmpretrain's (Distilled)VisionTransformer with LIFE making Q, K, V."""
+from typing import Optional
+
+from mmpretrain.models.backbones import DistilledVisionTransformer, VisionTransformer
+from mmpretrain.registry import MODELS
+
+from .life_mixin import LIFEMixin
+
+
+class _ViTLIFE(LIFEMixin):
+    """``__init__`` shared by the ViT-family LIFE backbones below (put first in the bases)."""
+
+    def __init__(self, arch='deit-base', *args, use_life: bool = True,
+                 life_cfg: Optional[dict] = None, **kwargs):
+        if isinstance(arch, str) and arch.lower() not in self.arch_zoo:
+            raise ValueError(f'Unknown arch {arch!r} for {type(self).__name__}; choose one of '
+                             f'{sorted(self.arch_zoo)} or pass a dict')
+        super().__init__(arch, *args, **kwargs)
+        self.use_life = use_life
+        if use_life:
+            self.install_life([layer.attn for layer in self.layers], self.patch_embed,
+                              self.num_extra_tokens, life_cfg)
+
+
+@MODELS.register_module()
+class LIFEVisionTransformer(_ViTLIFE, VisionTransformer):
+    """mmpretrain's ``VisionTransformer`` (DeiT) with LIFE in place of each block's QKV Linear.
+
+    Everything else (patch embedding, position embedding, blocks, outputs, arches such as
+    ``deit-tiny``, ``deit-small``, ``deit-base``) is the stock class, so DeiT and DeiT-LIFE
+    configs differ only in ``use_life``. Attention uses ``F.scaled_dot_product_attention``.
+
+    Args:
+        use_life (bool): replace the QKV Linear by LIFE. Defaults to True.
+        life_cfg (dict, optional): extra arguments of :class:`mmlife.models.LIFE`, e.g.
+            ``dict(kernel_sizes=(1, 3, 5))``. ``bias`` follows ``qkv_bias`` unless given.
+        *args, **kwargs: as ``mmpretrain.models.VisionTransformer``.
+    """
+
+
+@MODELS.register_module()
+class LIFEDistilledVisionTransformer(_ViTLIFE, DistilledVisionTransformer):
+    """DeiT with a distillation token (2 extra tokens, cls + dist) and LIFE.
+
+    Arguments as :class:`LIFEVisionTransformer`.
+    """

@@ -1,0 +1,3 @@
+from .life import LIFE, GridQKV, split_channels
+
+__all__ = ['LIFE', 'GridQKV', 'split_channels']

@@ -1,0 +1,174 @@
+"""LIFE: the Local InFormation Enhancer that makes Q, K, V for attention.
+
+LIFE replaces the point-wise ``nn.Linear(C, 3 * C)`` of an attention block with a hierarchy of
+scales. Scale 1 is a point-wise layer; every later scale applies a depthwise conv (kernel ``k``,
+zero padding ``k // 2``) to the previous scale's output, laid out as an ``H x W`` map, and then a
+point-wise layer. Each scale's output is split into a q, a k and a v part, and
+
+    Q = [q_1 | ... | q_S],  K = [k_1 | ... | k_S],  V = [v_1 | ... | v_S].
+
+With ``kernel_sizes=(1, 3, 5)`` the receptive fields of the three scales are 1, 3 and 7 tokens.
+
+Extra tokens (cls, distillation) have no place on the grid: they skip the depthwise convs and go
+through the point-wise layers of every scale, so their Q, K and V also use every scale.
+"""
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+
+def split_channels(embed_dims: int, num_scales: int) -> Tuple[int, ...]:
+    """Each scale's share of each of Q, K and V.
+
+    ``embed_dims`` is split as evenly as possible; when it is not divisible by ``num_scales`` the
+    first ``embed_dims % num_scales`` scales get one channel more. Example: 192 over 3 scales gives
+    (64, 64, 64); DETR's 256 gives (86, 85, 85).
+    """
+    base, rem = divmod(embed_dims, num_scales)
+    return tuple(base + (s < rem) for s in range(num_scales))
+
+
+class LIFE(BaseModule):
+    """Local InFormation Enhancer: a drop-in for the output of ``nn.Linear(C, 3 * C)``.
+
+    Scale ``s`` produces ``3 * d_s`` channels laid out ``[q_s | k_s | v_s]``, where ``d_s`` is its
+    share of the ``C`` channels of each of Q, K, V (see :func:`split_channels`): with the paper's
+    three scales and ``C`` divisible by 3 every scale is ``C`` wide; otherwise (e.g. DETR's
+    ``C = 256``) the first scales are a few channels wider. The output is always ``3 * C`` wide.
+
+    Args:
+        embed_dims (int): ``C``, the token width, and the width of each of Q, K, V.
+        kernel_sizes (Sequence[int]): one kernel size per scale. The first must be 1 (the
+            point-wise scale); later ones are odd depthwise kernel sizes. Defaults to (1, 3, 5).
+        bias (bool): whether the point-wise and depthwise layers have a bias. Defaults to True.
+        init_cfg (dict, optional): mmengine initialisation config.
+
+    Shape:
+        ``forward(x, hw_shape, num_extra_tokens=0, key_padding_mask=None)``
+
+        - x: ``(B, num_extra_tokens + H * W, C)``, extra tokens first, then the patch tokens in
+          row-major order.
+        - key_padding_mask: optional bool ``(B, H * W)`` or ``(B, H, W)``, True where a patch
+          token is padding. Padded tokens are zeroed before every depthwise conv, so they never
+          leak into the valid tokens.
+        - returns ``(B, N, 3 * C)`` laid out ``[Q | K | V]``.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 kernel_sizes: Sequence[int] = (1, 3, 5),
+                 bias: bool = True,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        kernel_sizes = tuple(kernel_sizes)
+        if not isinstance(embed_dims, int) or embed_dims <= 0:
+            raise ValueError(f'embed_dims must be a positive int, got {embed_dims!r}')
+        if not kernel_sizes or kernel_sizes[0] != 1:
+            raise ValueError('kernel_sizes must start with 1 (the point-wise scale), got '
+                             f'{kernel_sizes}')
+        for k in kernel_sizes[1:]:
+            if not isinstance(k, int) or k < 1 or k % 2 == 0:
+                raise ValueError('depthwise kernel sizes must be positive odd ints (spatial size '
+                                 f'is preserved with padding k // 2), got {kernel_sizes}')
+        if embed_dims < len(kernel_sizes):
+            raise ValueError(f'embed_dims={embed_dims} is too small for {len(kernel_sizes)} '
+                             'scales: each scale needs at least one channel of Q, K and V')
+        self.embed_dims = embed_dims
+        self.kernel_sizes = kernel_sizes
+        self.split = split_channels(embed_dims, len(kernel_sizes))
+
+        widths = [3 * d for d in self.split]
+        in_dims = [embed_dims] + widths[:-1]
+        self.pointwise = nn.ModuleList(
+            nn.Linear(i, o, bias=bias) for i, o in zip(in_dims, widths))
+        self.depthwise = nn.ModuleList(
+            nn.Conv2d(c, c, k, padding=k // 2, groups=c, bias=bias)
+            for c, k in zip(in_dims[1:], kernel_sizes[1:]))
+
+    @property
+    def num_scales(self) -> int:
+        return len(self.kernel_sizes)
+
+    def extra_repr(self) -> str:
+        return f'embed_dims={self.embed_dims}, kernel_sizes={self.kernel_sizes}, split={self.split}'
+
+    def forward(self,
+                x: torch.Tensor,
+                hw_shape: Sequence[int],
+                num_extra_tokens: int = 0,
+                key_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        mask = self._check_inputs(x, hw_shape, num_extra_tokens, key_padding_mask)
+        y = self.pointwise[0](x)
+        scales = [y]
+        for dw, pw in zip(self.depthwise, self.pointwise[1:]):
+            y = pw(self._depthwise(dw, y, hw_shape, num_extra_tokens, mask))
+            scales.append(y)
+        # scale s is [q_s | k_s | v_s]; regroup into [q_1..q_S | k_1..k_S | v_1..v_S]
+        parts = [y.split(d, dim=-1) for y, d in zip(scales, self.split)]
+        return torch.cat([p[i] for i in range(3) for p in parts], dim=-1)
+
+    @staticmethod
+    def _depthwise(conv: nn.Conv2d, tokens: torch.Tensor, hw_shape: Sequence[int],
+                   num_extra_tokens: int, mask: Optional[torch.Tensor]) -> torch.Tensor:
+        """Apply ``conv`` to the patch tokens laid out as a map; extra tokens pass unchanged."""
+        B, _, C = tokens.shape
+        H, W = hw_shape
+        extra, patches = tokens[:, :num_extra_tokens], tokens[:, num_extra_tokens:]
+        if mask is not None:
+            patches = patches.masked_fill(mask.unsqueeze(-1), 0)
+        grid = patches.transpose(1, 2).reshape(B, C, H, W)
+        patches = conv(grid).flatten(2).transpose(1, 2)
+        return torch.cat([extra, patches], dim=1)
+
+    def _check_inputs(self, x, hw_shape, num_extra_tokens, key_padding_mask):
+        if x.dim() != 3:
+            raise ValueError(f'LIFE expects tokens of shape (B, N, C), got {tuple(x.shape)}')
+        B, N, C = x.shape
+        if C != self.embed_dims:
+            raise ValueError(f'LIFE was built for {self.embed_dims} channels, got {C}')
+        if len(hw_shape) != 2 or min(hw_shape) < 1:
+            raise ValueError(f'hw_shape must be (H, W) with H, W >= 1, got {hw_shape}')
+        if num_extra_tokens < 0:
+            raise ValueError(f'num_extra_tokens must be >= 0, got {num_extra_tokens}')
+        H, W = hw_shape
+        if N != num_extra_tokens + H * W:
+            raise ValueError(f'got {N} tokens, but hw_shape={tuple(hw_shape)} with '
+                             f'{num_extra_tokens} extra tokens needs '
+                             f'{num_extra_tokens} + {H}*{W} = {num_extra_tokens + H * W}')
+        if key_padding_mask is None:
+            return None
+        if key_padding_mask.dtype != torch.bool:
+            raise ValueError('key_padding_mask must be a bool tensor (True = padding), got '
+                             f'{key_padding_mask.dtype}')
+        if tuple(key_padding_mask.shape) not in ((B, H * W), (B, H, W)):
+            raise ValueError(f'key_padding_mask must be (B, H*W) = {(B, H * W)} or (B, H, W) = '
+                             f'{(B, H, W)}, got {tuple(key_padding_mask.shape)}')
+        return key_padding_mask.reshape(B, H * W)
+
+
+class GridQKV(nn.Module):
+    """LIFE where an attention module calls ``self.qkv(x)`` with tokens only.
+
+    The owning backbone sets :attr:`hw_shape` (and optionally :attr:`key_padding_mask`) before the
+    attention runs, e.g. from a forward hook on its patch embedding (see
+    :func:`mmlife.models.backbones.install_life`).
+
+    Args:
+        life (LIFE): the LIFE module that makes Q, K, V.
+        num_extra_tokens (int): number of leading non-grid tokens in every call.
+    """
+
+    def __init__(self, life: LIFE, num_extra_tokens: int):
+        super().__init__()
+        self.life = life
+        self.num_extra_tokens = num_extra_tokens
+        self.hw_shape: Optional[Tuple[int, int]] = None
+        self.key_padding_mask: Optional[torch.Tensor] = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.hw_shape is None:
+            raise RuntimeError('GridQKV.hw_shape is not set: the backbone must set the token '
+                               'grid before its attention layers run')
+        return self.life(x, self.hw_shape, self.num_extra_tokens, self.key_padding_mask)

@@ -1,0 +1,5 @@
+from .checkpoint import UnsafeCheckpointError, load_from_local, register_safe_globals
+from .dist import setup_cpu_distributed
+
+__all__ = ['UnsafeCheckpointError', 'load_from_local', 'register_safe_globals',
+           'setup_cpu_distributed']

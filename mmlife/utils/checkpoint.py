@@ -1,0 +1,73 @@
+"""Load mmengine checkpoints with ``torch.load(weights_only=True)`` on torch >= 2.6.
+
+mmengine 0.10.7 writes a few non-tensor objects into its checkpoints: numpy arrays and scalars
+(seeds, logged values) and ``HistoryBuffer`` objects in the message hub, whose pickled state
+refers to some of its own methods through ``getattr(HistoryBuffer, name)``. torch >= 2.6 refuses
+all of these by default.
+
+:func:`register_safe_globals` puts exactly these types on torch's allowlist
+(``torch.serialization.add_safe_globals``). ``getattr`` itself is never allowed: the name
+``builtins.getattr`` is mapped to :func:`_history_buffer_getattr`, which only returns
+``HistoryBuffer``'s own statistics methods and refuses anything else. ``weights_only`` stays on.
+
+:func:`load_from_local` replaces mmengine's loader for local paths so that a checkpoint holding
+anything else is refused with a message that names the offending globals.
+"""
+import os.path as osp
+import pickle
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds objects that are not on mmlife's ``weights_only`` allowlist."""
+
+
+_BUILTIN_STATISTICS = frozenset({'min', 'max', 'mean', 'current'})
+
+
+def _history_buffer_getattr(obj, name):
+    """The only ``getattr`` a checkpoint may call: ``HistoryBuffer``'s statistics methods."""
+    allowed = _BUILTIN_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(obj, name)
+    raise UnsafeCheckpointError(
+        f'checkpoint asks for getattr({obj!r}, {name!r}); only HistoryBuffer statistics methods '
+        f'({sorted(allowed)}) are allowed')
+
+
+def _numpy_globals():
+    multiarray = getattr(np, '_core', None) or np.core  # numpy 2 / numpy 1
+    dtypes = [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')]
+    return [np.ndarray, np.dtype, multiarray.multiarray._reconstruct,
+            multiarray.multiarray.scalar, *dtypes]
+
+
+def register_safe_globals() -> None:
+    """Allow the non-tensor types that mmengine checkpoints hold (idempotent)."""
+    torch.serialization.add_safe_globals(
+        [HistoryBuffer, *_numpy_globals(), (_history_buffer_getattr, 'builtins.getattr')])
+
+
+@CheckpointLoader.register_scheme(prefixes='', force=True)
+def load_from_local(filename, map_location=None):
+    """mmengine's local loader, with ``weights_only=True`` and a clear refusal message."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    register_safe_globals()
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        try:
+            unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+        except Exception:  # not a zip checkpoint: the original error says more
+            unsafe = []
+        raise UnsafeCheckpointError(
+            f'Refusing to load {filename}: it holds objects outside the weights_only allowlist'
+            f'{" " + str(unsafe) if unsafe else ""}. mmlife never turns weights_only off. If you '
+            'trust this file, add the types with torch.serialization.add_safe_globals, or re-save '
+            f'its state_dict alone. Details: {err}') from err
