@@ -1,0 +1,48 @@
+"""Shared test helpers: repository paths, tiny fabricated datasets, running the tools."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def run_tool(args, cwd=REPO, env=None, timeout=600):
+    """Run ``python <args>`` (or a shell script) from the repo root; fail with its output."""
+    full_env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    full_env['PYTHONPATH'] = os.pathsep.join(
+        [REPO, osp.join(REPO, 'tests', 'helpers'), full_env.get('PYTHONPATH', '')])
+    full_env.update(env or {})
+    cmd = list(args) if str(args[0]).endswith('.sh') else [sys.executable, *args]
+    if cmd[0].endswith('.sh'):
+        cmd = ['bash', *cmd]
+        full_env.setdefault('PYTHON', sys.executable)
+    proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f'{" ".join(map(str, cmd))} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
+    return proc.stdout + proc.stderr
+
+
+def make_image_folder(root, classes=('a', 'b'), per_class=4, size=32, splits=('train', 'test'),
+                      seed=0):
+    """Write random PNGs as ``root/<split>/<class>/<i>.png``; returns root."""
+    import cv2
+    rng = np.random.default_rng(seed)
+    for split in splits:
+        for c in classes:
+            folder = osp.join(root, split, c)
+            os.makedirs(folder, exist_ok=True)
+            for i in range(per_class):
+                img = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+                cv2.imwrite(osp.join(folder, f'{i}.png'), img)
+    return str(root)
+
+
+@pytest.fixture
+def tiny_folder(tmp_path):
+    return make_image_folder(tmp_path / 'data')
