@@ -1,0 +1,72 @@
+# BCCD blood cells (RBC, WBC, Platelets; 640 x 480; Pascal VOC layout) under data/BCCD/:
+#   mkdir -p data && tar -xJf ../shared/data/bccd_voc.tar.xz -C data
+# train (205 images) -> val (87) during training; test (72) for the final numbers.
+# Images resized to 512 x 512; cells have no up/down, so flips are horizontal and vertical.
+dataset_type = 'BCCDDataset'
+data_root = 'data/BCCD/'
+backend_args = None
+img_scale = (512, 512)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='RandomFlip', prob=[0.25, 0.25], direction=['horizontal', 'vertical']),
+    dict(type='Resize', scale=img_scale, keep_ratio=False),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='Resize', scale=img_scale, keep_ratio=False),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+]
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=dict(type='AspectRatioBatchSampler'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Main/train.txt',
+        data_prefix=dict(sub_data_root=''),
+        filter_cfg=dict(filter_empty_gt=True),
+        pipeline=train_pipeline,
+        backend_args=backend_args))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Main/val.txt',
+        data_prefix=dict(sub_data_root=''),
+        test_mode=True,
+        pipeline=test_pipeline,
+        backend_args=backend_args))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Main/test.txt',
+        data_prefix=dict(sub_data_root=''),
+        test_mode=True,
+        pipeline=test_pipeline,
+        backend_args=backend_args))
+
+# mAP (area under the PR curve at IoU 0.5) and detection F1 (IoU 0.5, score >= 0.5)
+val_evaluator = [
+    dict(type='VOCMetric', metric='mAP', eval_mode='area'),
+    dict(type='DetF1Metric', iou_thr=0.5, score_thr=0.5),
+]
+test_evaluator = val_evaluator

@@ -1,0 +1,13 @@
+# DETR with a DeiT-T-LIFE backbone (ImageNet-1k pretrained);
+# Pascal VOC 07+12 trainval -> VOC 2007 test; 512 x 512.
+# EncDec-Linear: one Linear(256, 768) makes Q, K, V in every attention.
+# The backbone weights are read from a local file (nothing is downloaded): an
+# mmpretrain classifier checkpoint (DeiT-T-LIFE, patch 16; keys `backbone.*`).
+# The 224 px position embedding is resized to 512 px when loading.
+_base_ = './detr_deit-tiny-life_encdec-linear_8xb2-150e_voc0712-512x512.py'
+
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            _delete_=True, type='Pretrained', checkpoint='checkpoints/deit-tiny-life_in1k.pth',
+            prefix='backbone.')))

@@ -1,0 +1,8 @@
+# DETR with a DeiT-T-LIFE backbone (random init);
+# BCCD train -> val (test split for the final numbers); 512 x 512.
+# EncDec-LIFE: LIFE makes Q, K, V in the encoder (on the 32 x 32 token grid);
+# the decoder (object queries, no grid) keeps a Linear, see
+# mmlife/det/models/layers/detr_layers.py.
+_base_ = './detr_deit-tiny_encdec-life_1xb4-300e_bccd-512x512.py'
+
+model = dict(backbone=dict(use_life=True))

@@ -1,0 +1,11 @@
+# DETR with a DeiT-T backbone (random init);
+# Pascal VOC 07+12 trainval -> VOC 2007 test; 512 x 512.
+# EncDec-LIFE: LIFE makes Q, K, V in the encoder (on the 32 x 32 token grid);
+# the decoder (object queries, no grid) keeps a Linear, see
+# mmlife/det/models/layers/detr_layers.py.
+_base_ = './detr_deit-tiny_encdec_8xb2-150e_voc0712-512x512.py'
+
+model = dict(
+    encoder=dict(layer_cfg=dict(self_attn_cfg=dict(qkv_proj='life'))),
+    decoder=dict(layer_cfg=dict(
+        self_attn_cfg=dict(qkv_proj='linear'), cross_attn_cfg=dict(qkv_proj='linear'))))

@@ -1,0 +1,9 @@
+# DETR with a DeiT-T backbone (random init);
+# Pascal VOC 07+12 trainval -> VOC 2007 test; 512 x 512.
+# EncDec-Linear: one Linear(256, 768) makes Q, K, V in every attention.
+_base_ = './detr_deit-tiny_encdec_8xb2-150e_voc0712-512x512.py'
+
+model = dict(
+    encoder=dict(layer_cfg=dict(self_attn_cfg=dict(qkv_proj='linear'))),
+    decoder=dict(layer_cfg=dict(
+        self_attn_cfg=dict(qkv_proj='linear'), cross_attn_cfg=dict(qkv_proj='linear'))))

@@ -1,0 +1,3 @@
+from .bccd import BCCDDataset
+
+__all__ = ['BCCDDataset']

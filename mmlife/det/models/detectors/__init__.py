@@ -1,0 +1,3 @@
+from .life_detr import LIFEDETR
+
+__all__ = ['LIFEDETR']

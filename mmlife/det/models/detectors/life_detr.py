@@ -1,0 +1,69 @@
+"""DETR whose encoder tells its attentions the feature map's ``H x W`` grid."""
+import math
+from typing import Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+from mmdet.models.detectors import DETR
+from mmdet.models.layers import SinePositionalEncoding
+from mmdet.registry import MODELS
+from mmdet.structures import OptSampleList
+from torch import Tensor
+
+from mmlife.models import LIFE
+from ..layers import LIFEDetrTransformerDecoder, LIFEDetrTransformerEncoder
+
+
+@MODELS.register_module()
+class LIFEDETR(DETR):
+    """mmdet's ``DETR`` with :class:`LIFEMultiheadAttention` in its encoder and decoder.
+
+    The three variants of the LIFE paper's Table 2 differ only in ``qkv_proj`` of the
+    attention configs (``'none'`` = EncDec, ``'linear'`` = EncDec-Linear, ``'life'`` in the
+    encoder = EncDec-LIFE). What differs from ``DETR``:
+
+    - ``_init_layers`` builds the LIFE encoder/decoder classes;
+    - ``pre_transformer``/``forward_encoder`` pass the feature map's ``(H, W)`` to the encoder,
+      which hands it to every self-attention (LIFE lays the tokens out on that grid; the
+      padding mask already reaches it as ``key_padding_mask``);
+    - ``init_weights`` keeps DETR's Xavier init of the encoder/decoder, but LIFE's depthwise
+      convs get Xavier with their true fans (``k * k`` in and out): torch's fan of a grouped
+      conv counts all output channels, which would shrink them by ``sqrt(2 / (C + 1))``.
+
+    Arguments are those of ``mmdet.models.DETR``.
+    """
+
+    def _init_layers(self) -> None:
+        self.positional_encoding = SinePositionalEncoding(**self.positional_encoding)
+        self.encoder = LIFEDetrTransformerEncoder(**self.encoder)
+        self.decoder = LIFEDetrTransformerDecoder(**self.decoder)
+        self.embed_dims = self.encoder.embed_dims
+        self.query_embedding = nn.Embedding(self.num_queries, self.embed_dims)
+        num_feats = self.positional_encoding.num_feats
+        if num_feats * 2 != self.embed_dims:
+            raise ValueError(f'positional_encoding.num_feats ({num_feats}) must be half of '
+                             f'embed_dims ({self.embed_dims})')
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        for coder in self.encoder, self.decoder:
+            for m in coder.modules():
+                if isinstance(m, LIFE):
+                    for conv in m.depthwise:
+                        k = conv.kernel_size[0] * conv.kernel_size[1]
+                        bound = math.sqrt(6 / (k + k))
+                        nn.init.uniform_(conv.weight, -bound, bound)
+
+    def pre_transformer(self,
+                        img_feats: Tuple[Tensor],
+                        batch_data_samples: OptSampleList = None) -> Tuple[Dict, Dict]:
+        encoder_inputs_dict, decoder_inputs_dict = super().pre_transformer(
+            img_feats, batch_data_samples)
+        encoder_inputs_dict['feat_hw_shape'] = tuple(img_feats[-1].shape[-2:])
+        return encoder_inputs_dict, decoder_inputs_dict
+
+    def forward_encoder(self, feat: Tensor, feat_mask: Optional[Tensor], feat_pos: Tensor,
+                        feat_hw_shape: Tuple[int, int]) -> Dict:
+        memory = self.encoder(
+            query=feat, query_pos=feat_pos, key_padding_mask=feat_mask, hw_shape=feat_hw_shape)
+        return dict(memory=memory)
