@@ -15,11 +15,14 @@ class LIFEMixin:
     ``(tokens, hw_shape)``) tells every :class:`GridQKV` the grid of the current input, so inputs
     of any size work. The hook is a bound method, so ``copy.deepcopy`` (EMA, model averaging)
     gives the copy its own hook.
+
+    Backbones whose attention always sees the same grid (e.g. Swin's ``ws x ws`` windows) pass
+    ``grid_source=None`` and set each :class:`GridQKV`'s ``hw_shape`` themselves.
     """
 
     def install_life(self,
                      attns: Iterable[nn.Module],
-                     grid_source: nn.Module,
+                     grid_source: Optional[nn.Module],
                      num_extra_tokens: int,
                      life_cfg: Optional[dict] = None) -> None:
         life_cfg = dict(life_cfg or {})
@@ -30,7 +33,8 @@ class LIFEMixin:
             life_cfg.setdefault('bias', attn.qkv.bias is not None)
             attn.qkv = GridQKV(
                 LIFE(attn.qkv.in_features, **life_cfg), num_extra_tokens=num_extra_tokens)
-        grid_source.register_forward_hook(self._set_life_grid)
+        if grid_source is not None:
+            grid_source.register_forward_hook(self._set_life_grid)
 
     def _set_life_grid(self, module, inputs, output) -> None:
         hw_shape = tuple(output[1])
