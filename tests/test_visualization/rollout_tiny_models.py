@@ -1,0 +1,151 @@
+"""Tiny classification / segmentation / detection configs with random checkpoints, for tests.
+
+Each ``write_*`` writes ``<name>.py`` (a standalone config) and ``<name>.pth`` (a randomly
+initialised checkpoint with dataset meta) into a folder and returns their paths.
+"""
+import os.path as osp
+
+import cv2
+import numpy as np
+import torch
+
+TINY_VIT = dict(embed_dims=24, num_layers=2, num_heads=2, feedforward_channels=48)
+
+
+def _save(cfg_text, build, folder, name, meta):
+    from mmengine.config import Config
+    config = osp.join(folder, f'{name}.py')
+    with open(config, 'w') as f:
+        f.write(cfg_text)
+    torch.manual_seed(0)
+    model = build(Config.fromfile(config))
+    checkpoint = osp.join(folder, f'{name}.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': meta}}, checkpoint)
+    return config, checkpoint
+
+
+def write_cls(folder, use_life=True, name=None):
+    name = name or f'tiny_cls_life{int(use_life)}'
+    text = f'''
+default_scope = 'mmpretrain'
+custom_imports = dict(imports=['mmlife.models'], allow_failed_imports=False)
+model = dict(
+    type='ImageClassifier',
+    data_preprocessor=dict(num_classes=3, mean=[127.5] * 3, std=[64.] * 3, to_rgb=True),
+    backbone=dict(type='LIFEVisionTransformer', arch={TINY_VIT!r}, img_size=16, patch_size=4,
+                  use_life={use_life}),
+    neck=None,
+    head=dict(type='VisionTransformerClsHead', num_classes=3, in_channels=24))
+test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=16),
+                 dict(type='PackInputs')]
+test_dataloader = dict(batch_size=2, dataset=dict(type='CustomDataset', data_root='unused',
+                                                  pipeline=test_pipeline))
+'''
+
+    def build(cfg):
+        from mmpretrain.registry import MODELS
+        import mmlife.models  # noqa: F401
+        return MODELS.build(cfg.model)
+
+    return _save(text, build, folder, name, dict(classes=['cat', 'dog', 'bird']))
+
+
+SEG_CLASSES = ['road', 'tree', 'sky']
+
+
+def write_seg(folder, use_life=True, name=None):
+    name = name or f'tiny_seg_life{int(use_life)}'
+    text = f'''
+default_scope = 'mmseg'
+custom_imports = dict(imports=['mmlife.models'], allow_failed_imports=False)
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=dict(type='SegDataPreProcessor', mean=[127.5] * 3, std=[64.] * 3,
+                           bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size_divisor=8),
+    backbone=dict(type='mmpretrain.LIFEVisionTransformer', arch={TINY_VIT!r}, img_size=32,
+                  patch_size=8, out_type='featmap', use_life={use_life}),
+    decode_head=dict(type='FCNHead', in_channels=24, channels=24, num_convs=0,
+                     concat_input=False, num_classes=3, align_corners=False,
+                     loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='slide', crop_size=(32, 32), stride=(24, 24)))
+test_pipeline = [dict(type='LoadImageFromFile'),
+                 dict(type='Resize', scale=(44, 36), keep_ratio=True),
+                 dict(type='PackSegInputs')]
+'''
+
+    def build(cfg):
+        from mmseg.registry import MODELS
+        from mmengine.registry import init_default_scope
+        import mmlife.models  # noqa: F401
+        init_default_scope('mmseg')
+        return MODELS.build(cfg.model)
+
+    meta = dict(classes=SEG_CLASSES, palette=[[128, 64, 128], [0, 160, 0], [70, 130, 180]])
+    return _save(text, build, folder, name, meta)
+
+
+DET_CLASSES = ['RBC', 'WBC', 'Platelets']
+
+
+def write_det(folder, name='tiny_detr'):
+    attn = dict(embed_dims=32, num_heads=2, dropout=0.0, batch_first=True)
+    ffn = dict(embed_dims=32, feedforward_channels=64, num_fcs=2, ffn_drop=0.0,
+               act_cfg=dict(type='ReLU', inplace=True))
+    text = f'''
+default_scope = 'mmdet'
+model = dict(
+    type='DETR',
+    num_queries=10,
+    data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_size_divisor=1),
+    backbone=dict(type='ResNet', depth=18, num_stages=4, out_indices=(3, ),
+                  norm_cfg=dict(type='BN', requires_grad=False), norm_eval=True,
+                  style='pytorch'),
+    neck=dict(type='ChannelMapper', in_channels=[512], kernel_size=1, out_channels=32,
+              act_cfg=None, norm_cfg=None, num_outs=1),
+    encoder=dict(num_layers=2, layer_cfg=dict(self_attn_cfg={attn!r}, ffn_cfg={ffn!r})),
+    decoder=dict(num_layers=1, layer_cfg=dict(self_attn_cfg={attn!r}, cross_attn_cfg={attn!r},
+                                              ffn_cfg={ffn!r}), return_intermediate=True),
+    positional_encoding=dict(num_feats=16, normalize=True),
+    bbox_head=dict(type='DETRHead', num_classes=3, embed_dims=32,
+                   loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1, use_sigmoid=False,
+                                 loss_weight=1.0, class_weight=1.0),
+                   loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+                   loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
+    train_cfg=dict(assigner=dict(type='HungarianAssigner', match_costs=[
+        dict(type='ClassificationCost', weight=1.),
+        dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+        dict(type='IoUCost', iou_mode='giou', weight=2.0)])),
+    test_cfg=dict(max_per_img=10))
+test_pipeline = [dict(type='LoadImageFromFile'),
+                 dict(type='Resize', scale=(160, 120), keep_ratio=True),
+                 dict(type='PackDetInputs',
+                      meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                                 'scale_factor'))]
+test_dataloader = dict(dataset=dict(type='CocoDataset', data_root='', ann_file='',
+                                    metainfo=dict(classes={DET_CLASSES!r}),
+                                    pipeline=test_pipeline))
+'''
+
+    def build(cfg):
+        from mmdet.registry import MODELS
+        from mmengine.registry import init_default_scope
+        init_default_scope('mmdet')
+        return MODELS.build(cfg.model)
+
+    return _save(text, build, folder, name, dict(classes=DET_CLASSES))
+
+
+def write_images(folder, sizes=((40, 48), (30, 36)), seed=0):
+    """Random-ish images with some structure (blocks), as ``folder/img<i>.png``."""
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i, (h, w) in enumerate(sizes):
+        img = rng.integers(0, 60, (h, w, 3), dtype=np.uint8)
+        img[h // 4:h // 2, w // 4:3 * w // 4] = (200, 40, 40)
+        img[h // 2:, :w // 3] = (40, 200, 40)
+        path = osp.join(folder, f'img{i}.png')
+        cv2.imwrite(path, img)
+        paths.append(path)
+    return paths
