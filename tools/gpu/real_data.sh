@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Real-data runs on one GPU machine: LIFE vs no LIFE on CIFAR-10, BCCD and CamVid (docs/results.md).
+# Every run is tools/train.py / tools/test.py on a repo config; overrides are only --cfg-options,
+# written to $RUNS/<run>/command.txt. Phases, so that one long job can span several calls:
+#
+#   tools/gpu/real_data.sh setup            # OpenMMLab wheels (WHEELS dir) -> /tmp/site
+#   tools/gpu/real_data.sh data             # data/*.tar.xz -> /tmp/mmlife_data, linked under data/
+#   tools/gpu/real_data.sh start cifar bccd camvid   # both arms of each, in the background (setsid)
+#   tools/gpu/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
+#   tools/gpu/real_data.sh test             # tools/test.py on each run's last checkpoint
+#   tools/gpu/real_data.sh collect DIR      # logs (one tarball) + fp16 weights of the CIFAR runs
+#
+# Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (100), CAMVID_ITERS (4000), RUNS (/tmp/runs).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-/tmp/runs}
+WHEELS=${WHEELS:-.whl_gpu}
+CIFAR_EPOCHS=${CIFAR_EPOCHS:-100}
+BCCD_EPOCHS=${BCCD_EPOCHS:-100}
+CAMVID_ITERS=${CAMVID_ITERS:-4000}
+export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONUNBUFFERED=1
+PY=${PY:-python3}
+
+launch() {  # launch NAME CONFIG [train.py args...]
+    local name=$1 config=$2; shift 2
+    local dir=$RUNS/$name
+    mkdir -p "$dir"
+    echo "$PY tools/train.py $config --work-dir $dir $*" > "$dir/command.txt"
+    setsid nohup $PY tools/train.py "$config" --work-dir "$dir" "$@" > "$dir/train.log" 2>&1 &
+    echo "started $name (pid $!): $(cat "$dir/command.txt")"
+}
+
+case ${1:-} in
+setup)
+    $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/site "$WHEELS"/*.whl
+    $PY -c "import torch, mmcv, mmcv._ext, mmengine, mmpretrain, mmdet, mmseg; \
+print('torch', torch.__version__, torch.cuda.get_device_name(), '| mmcv', mmcv.__version__)"
+    ;;
+data)
+    mkdir -p /tmp/mmlife_data data
+    for a in data/*.tar.xz; do
+        [ -f "/tmp/mmlife_data/.$(basename "$a")" ] && continue
+        tar -xJf "$a" -C /tmp/mmlife_data && touch "/tmp/mmlife_data/.$(basename "$a")"
+    done
+    [ -d /tmp/mmlife_data/cifar10_jpeg ] && ln -sfn /tmp/mmlife_data/cifar10_jpeg data/cifar10
+    [ -d /tmp/mmlife_data/BCCD ] && ln -sfn /tmp/mmlife_data/BCCD data/BCCD
+    [ -d /tmp/mmlife_data/camvid_jpg/CamVid ] && ln -sfn /tmp/mmlife_data/camvid_jpg/CamVid data/CamVid
+    ls -l data/
+    ;;
+start)
+    shift
+    for task in "$@"; do
+        case $task in
+        cifar)
+            for arm in deit-tiny deit-tiny-life; do
+                launch "cifar10_$arm" "configs/classification/deit/${arm}_p4_8xb64_cifar10.py" --amp \
+                    --cfg-options train_dataloader.batch_size=512 train_dataloader.num_workers=6 \
+                    val_dataloader.batch_size=1000 val_dataloader.num_workers=2 \
+                    train_cfg.max_epochs="$CIFAR_EPOCHS" train_cfg.val_interval=5 \
+                    default_hooks.checkpoint.interval=5 default_hooks.logger.interval=20 \
+                    randomness.seed=0
+            done ;;
+        bccd)
+            for arm in deit-tiny_encdec-linear deit-tiny-life_encdec-life; do
+                launch "bccd_$arm" "configs/detection/detr/detr_${arm}_1xb4-300e_bccd-512x512.py" \
+                    --cfg-options train_cfg.max_epochs="$BCCD_EPOCHS" train_cfg.val_interval=10 \
+                    default_hooks.checkpoint.interval=10 randomness.seed=0
+            done ;;
+        camvid)
+            for arm in deit-tiny deit-tiny-life; do
+                launch "camvid_$arm" "configs/segmentation/linear/linear_${arm}_1xb8-10k_camvid-352x480.py" \
+                    --cfg-options train_cfg.max_iters="$CAMVID_ITERS" train_cfg.val_interval=1000 \
+                    default_hooks.checkpoint.interval=1000 randomness.seed=0
+            done ;;
+        *) echo "unknown task $task"; exit 2 ;;
+        esac
+    done ;;
+wait)
+    end=$((SECONDS + ${2:-60}))
+    while :; do
+        running=$(pgrep -f "tools/train.py" | wc -l)
+        [ "$running" -eq 0 ] || [ $SECONDS -ge $end ] && break
+        sleep 20
+    done
+    for log in "$RUNS"/*/train.log; do
+        echo "== $(basename "$(dirname "$log")"): $(grep -E 'Epoch\(train\)|Iter\(train\)' "$log" | tail -n1 | cut -c1-160)"
+        grep -E 'Epoch\(val\)|Iter\(val\)' "$log" | tail -n1 | cut -c1-200
+        grep -E 'Error|error' "$log" | tail -n2
+    done
+    echo "train.py processes still running: $(pgrep -f tools/train.py | wc -l)"
+    nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
+    ;;
+test)
+    for dir in "$RUNS"/*/; do
+        name=$(basename "$dir")
+        ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || { echo "$name: no checkpoint"; continue; }
+        config=$(awk '{print $3}' "$dir/command.txt")
+        echo "$PY tools/test.py $config $ckpt --work-dir $dir/test" > "$dir/test_command.txt"
+        $PY tools/test.py "$config" "$ckpt" --work-dir "$dir/test" > "$dir/test.log" 2>&1
+        echo "$name: $(tail -n1 "$dir/test.log")"
+    done ;;
+collect)
+    out=${2:?collect needs a folder}
+    mkdir -p "$out"
+    (cd "$RUNS" && tar -czf "$out/logs.tar.gz" --exclude='*.pth' --exclude='*.pkl' .)
+    for dir in "$RUNS"/cifar10_*/; do
+        ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || continue
+        $PY - "$ckpt" "$out/$(basename "$dir").pth" <<'PY'
+import sys, torch
+import mmlife  # noqa: F401  (the checkpoint allowlist)
+ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
+meta = {k: v for k, v in ckpt.get('meta', {}).items() if isinstance(v, (int, float, str))}
+torch.save({'state_dict': {k: v.half() if v.is_floating_point() else v
+                           for k, v in ckpt['state_dict'].items()}, 'meta': meta}, sys.argv[2])
+PY
+    done
+    ls -la "$out" ;;
+*)
+    sed -n '2,16p' "$0"; exit 2 ;;
+esac
