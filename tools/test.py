@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
-from mmlife.utils import setup_cpu_distributed
+from mmlife.utils import check_data_roots, setup_cpu_distributed
 
 
 def parse_args():
@@ -48,6 +48,7 @@ def main():
         cfg.test_evaluator = list(cfg.test_evaluator) if isinstance(
             cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+    check_data_roots(cfg, ['test_dataloader'])
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

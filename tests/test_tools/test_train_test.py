@@ -61,3 +61,15 @@ def test_dist_train_gloo_two_ranks_agree(tmp_path, tiny_folder):
     digests = [open(f).read() for f in sorted(glob.glob(str(probe / 'rank*.txt')))]
     assert len(digests) == 2, 'both ranks must finish training'
     assert digests[0] == digests[1], 'DDP ranks diverged'
+
+
+def test_missing_dataset_folder_is_a_clear_error(tmp_path):
+    cfg = write_tiny_config(tmp_path, str(tmp_path / 'no_such_data'))
+    try:
+        run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'work')])
+    except AssertionError as err:
+        msg = str(err)
+    else:
+        raise AssertionError('training on a missing folder must fail')
+    assert "FileNotFoundError: train_dataloader: dataset folder" in msg
+    assert 'no_such_data' in msg and '--cfg-options train_dataloader.dataset.data_root' in msg

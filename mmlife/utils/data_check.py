@@ -1,0 +1,30 @@
+"""Fail early, with a useful message, when a config's dataset folder is missing."""
+import os.path as osp
+from typing import Iterable
+
+
+def _datasets(cfg):
+    """Yield the dataset dicts in ``cfg``, looking inside wrappers (Concat, Repeat, ...)."""
+    if not isinstance(cfg, dict):
+        return
+    yield cfg
+    yield from _datasets(cfg.get('dataset'))
+    for sub in cfg.get('datasets') or []:
+        yield from _datasets(sub)
+
+
+def check_data_roots(cfg, loaders: Iterable[str]) -> None:
+    """Raise ``FileNotFoundError`` naming the loader, the folder and the fix when a
+    ``data_root`` of the given dataloaders (e.g. ``'train_dataloader'``) does not exist."""
+    for name in loaders:
+        loader = cfg.get(name)
+        if not loader:
+            continue
+        for ds in _datasets(loader.get('dataset')):
+            root = ds.get('data_root')
+            if root and not osp.isdir(root):
+                raise FileNotFoundError(
+                    f'{name}: dataset folder {root!r} (for {ds.get("type")}) does not exist '
+                    f'(working directory {osp.abspath(".")!r}). Put the data there (the README '
+                    'says how for each dataset) or point the config at it, e.g. '
+                    f'--cfg-options {name}.dataset.data_root=PATH')
