@@ -4,7 +4,7 @@ Importing this package never imports mmdet or mmseg (nor matplotlib); the functi
 models import them when called.
 """
 from .attention_recorder import (AttentionRecord, AttentionRecorder, register_attention_handler,
-                                 registered_handlers)
+                                 register_functional_sdpa_class, registered_handlers)
 from .dense_rollout import (DenseRollout, boxes_to_masks, dense_rollout, grid_to_canvas,
                             masks_to_token_weights)
 from .inference import (ClsRolloutResult, DenseRolloutResult, classifier_rollout,
@@ -12,7 +12,8 @@ from .inference import (ClsRolloutResult, DenseRolloutResult, classifier_rollout
 from .rollout import attention_rollout, discard_lowest, fuse_heads, rollout_to_grid
 
 __all__ = [
-    'AttentionRecord', 'AttentionRecorder', 'register_attention_handler', 'registered_handlers',
+    'AttentionRecord', 'AttentionRecorder', 'register_attention_handler',
+    'register_functional_sdpa_class', 'registered_handlers',
     'attention_rollout', 'fuse_heads', 'discard_lowest', 'rollout_to_grid', 'DenseRollout',
     'dense_rollout', 'masks_to_token_weights', 'grid_to_canvas', 'boxes_to_masks',
     'init_model', 'task_of', 'ClsRolloutResult', 'classifier_rollout', 'DenseRolloutResult',

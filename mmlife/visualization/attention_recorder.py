@@ -17,14 +17,19 @@ is stored.
 Supported out of the box (a *handler* each; add more with :func:`register_attention_handler`):
 
 - ``sdpa_attribute``: modules that call ``self.scaled_dot_product_attention(q, k, v, ...)``, i.e.
-  mmpretrain's ``MultiheadAttention`` family (ViT/DeiT +/- LIFE, T2T-ViT). The probabilities are
+  mmpretrain's ``MultiheadAttention`` family (ViT/DeiT +/- LIFE, T2T-ViT(-LIFE), whose
+  ``partial(F.scaled_dot_product_attention, scale=...)`` is honoured). The probabilities are
   the same function applied to an identity value matrix, so masks, scales and any quirk of that
   function are reproduced exactly.
 - ``torch_mha``: ``torch.nn.MultiheadAttention`` (wrapped by mmcv's ``MultiheadAttention``, used by
   mmdet's DETR encoder and decoder). The forward is called once more with ``need_weights=True,
   average_attn_weights=False``.
-- ``softmax_module``: window attention that applies a child ``nn.Softmax`` called ``softmax``
-  (mmpretrain/mmseg/mmdet Swin ``WindowMSA``/``WindowMSAV2``). Records are per window,
+- ``functional_sdpa``: modules that call ``F.scaled_dot_product_attention`` themselves, e.g.
+  mmlife's DETR ``LIFEMultiheadAttention`` (add classes with
+  :func:`register_functional_sdpa_class`): during their forward only,
+  ``torch.nn.functional.scaled_dot_product_attention`` is a recording wrapper.
+- ``window_softmax``: window attention that applies a child ``nn.Softmax`` called ``softmax``
+  (Swin ``WindowMSA``/``WindowMSAV2``, mmlife's SwinV2-LIFE). Records are per window,
   ``(B * num_windows, heads, Wh * Ww, Wh * Ww)``, with ``kind='window'``; roll-out across shifted
   windows and stages is not defined, so :attr:`AttentionRecorder.attentions` leaves them out.
 """
@@ -119,8 +124,8 @@ def _is_sdpa_attribute(module: nn.Module) -> bool:
         not isinstance(module, nn.MultiheadAttention)
 
 
-def _install_sdpa_attribute(module: nn.Module, record: RecordFn) -> Callable[[], None]:
-    orig = module.scaled_dot_product_attention
+def _recording_sdpa(orig: Callable, record: RecordFn) -> Callable:
+    """``orig`` (an sdpa-like function) that also records its softmax probabilities."""
 
     def sdpa(query, key, value, *args, **kwargs):
         out = orig(query, key, value, *args, **kwargs)
@@ -138,7 +143,49 @@ def _install_sdpa_attribute(module: nn.Module, record: RecordFn) -> Callable[[],
         record(probs, 'global')
         return out
 
+    return sdpa
+
+
+def _install_sdpa_attribute(module: nn.Module, record: RecordFn) -> Callable[[], None]:
+    sdpa = _recording_sdpa(module.scaled_dot_product_attention, record)
     return _set_instance_attr(module, 'scaled_dot_product_attention', sdpa)
+
+
+# classes (qualified names, subclasses included) that call F.scaled_dot_product_attention
+_FUNCTIONAL_SDPA_CLASSES = {
+    'mmlife.det.models.layers.qkv_attention.LIFEMultiheadAttention',
+}
+
+
+def register_functional_sdpa_class(qualified_name: str) -> None:
+    """Record a module class that calls ``torch.nn.functional.scaled_dot_product_attention``
+    (looked up at call time, i.e. ``F.scaled_dot_product_attention(...)``) once per forward.
+
+    While such a module runs under an active recorder, ``F.scaled_dot_product_attention`` is
+    temporarily a recording wrapper. Give the class as ``'package.module.ClassName'`` so that
+    nothing has to be imported (subclasses match too).
+    """
+    _FUNCTIONAL_SDPA_CLASSES.add(qualified_name)
+
+
+def _is_functional_sdpa(module: nn.Module) -> bool:
+    return any(f'{c.__module__}.{c.__qualname__}' in _FUNCTIONAL_SDPA_CLASSES
+               for c in type(module).__mro__)
+
+
+def _install_functional_sdpa(module: nn.Module, record: RecordFn) -> Callable[[], None]:
+    orig_forward = module.forward
+    functional = torch.nn.functional
+
+    def forward(*args, **kwargs):
+        orig = functional.scaled_dot_product_attention
+        functional.scaled_dot_product_attention = _recording_sdpa(orig, record)
+        try:
+            return orig_forward(*args, **kwargs)
+        finally:
+            functional.scaled_dot_product_attention = orig
+
+    return _set_instance_attr(module, 'forward', forward)
 
 
 _MHA_SIGNATURE = inspect.signature(nn.MultiheadAttention.forward)
@@ -174,6 +221,7 @@ register_attention_handler('window_softmax', _is_window_softmax, _install_window
 register_attention_handler('torch_mha', lambda m: isinstance(m, nn.MultiheadAttention),
                            _install_torch_mha)
 register_attention_handler('sdpa_attribute', _is_sdpa_attribute, _install_sdpa_attribute)
+register_attention_handler('functional_sdpa', _is_functional_sdpa, _install_functional_sdpa)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ def add_dense_args(parser: argparse.ArgumentParser) -> None:
                         help='detection: explain boxes with at least this score')
     parser.add_argument('--max-classes', type=int, default=6,
                         help='at most this many class maps per image')
+    parser.add_argument('--with-backbone', action='store_true',
+                        help='detection: roll out through a ViT backbone too (same token grid)')
     parser.add_argument('--min-area', type=float, default=0.005,
                         help='segmentation: skip classes covering less of the image than this')
 
@@ -85,6 +87,6 @@ def run_dense(model, task, image, args):
                                  args.max_classes, args.min_area)
     if task == 'det':
         return det_dense_rollout(model, image, args.score_thr, args.head_fusion,
-                                 args.discard_ratio, args.max_classes)
+                                 args.discard_ratio, args.max_classes, args.with_backbone)
     raise SystemExit('this is a classification config: use '
                      'tools/visualization/attention_rollout.py')

@@ -9,6 +9,7 @@
 
 mmpretrain, mmseg and mmdet are imported inside the functions that need them.
 """
+import contextlib
 import copy
 import math
 from dataclasses import dataclass, field
@@ -344,14 +345,20 @@ def seg_dense_rollout(model, image, head_fusion: str = 'mean', discard_ratio: fl
 
 
 def det_dense_rollout(model, image, score_thr: float = 0.5, head_fusion: str = 'mean',
-                      discard_ratio: float = 0.0,
-                      max_classes: Optional[int] = None) -> DenseRolloutResult:
+                      discard_ratio: float = 0.0, max_classes: Optional[int] = None,
+                      with_backbone: bool = False) -> DenseRolloutResult:
     """Dense Roll-Out of an mmdet DETR-like detector's transformer encoder (one image).
 
     The encoder's self-attention is recorded during ``mmdet.apis.inference_detector``; the token
     grid is the last feature map fed to it (neck output, else backbone output) and the padding
     mask is the encoder's ``key_padding_mask``. Tokens are weighted by how much of their cell the
     kept boxes (score >= ``score_thr``) of each class cover.
+
+    Args:
+        with_backbone (bool): also roll out through a ViT backbone whose patch grid is the
+            encoder's grid (e.g. DeiT + a 1x1 ChannelMapper): ``R = R_encoder @ P`` with ``P``
+            the backbone roll-out between patch tokens, rows renormalised (what flowed through
+            the cls token is dropped). Defaults to False (encoder only).
     """
     from mmdet.apis import inference_detector
 
@@ -362,7 +369,11 @@ def det_dense_rollout(model, image, score_thr: float = 0.5, head_fusion: str = '
     bgr = _load_image(image)
     probe = _Probe(model.backbone, grid_module, encoder)
     try:
-        with AttentionRecorder(encoder) as rec:
+        with contextlib.ExitStack() as stack:
+            rec = stack.enter_context(AttentionRecorder(encoder))
+            if with_backbone:
+                bb_rec = stack.enter_context(
+                    AttentionRecorder(_transformer_of(model.backbone)))
             result = inference_detector(model, bgr)
     finally:
         probe.remove()
@@ -373,6 +384,13 @@ def det_dense_rollout(model, image, score_thr: float = 0.5, head_fusion: str = '
     grid_hw = probe.grid_hw
     if grid_hw[0] * grid_hw[1] != R.shape[-1]:
         raise RuntimeError(f'encoder has {R.shape[-1]} tokens but the feature grid is {grid_hw}')
+    if with_backbone:
+        num_extra = int(getattr(model.backbone, 'num_extra_tokens', 0))
+        P = _rollout_one(bb_rec, head_fusion, discard_ratio)[num_extra:, num_extra:]
+        if P.shape != R.shape:
+            raise ValueError(f'the backbone has {P.shape[0]} patch tokens, the encoder '
+                             f'{R.shape[0]}: with_backbone needs the same token grid')
+        R = R @ (P / P.sum(dim=-1, keepdim=True))
     meta = result.metainfo
     img_hw = tuple(meta['img_shape'][:2])
     ori_hw = tuple(meta['ori_shape'][:2])

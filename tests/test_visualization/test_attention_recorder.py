@@ -231,3 +231,55 @@ def test_register_handler_for_a_custom_module():
         from mmlife.visualization import attention_recorder
         attention_recorder._HANDLERS = [h for h in attention_recorder._HANDLERS
                                         if h.name != 'my_attention']
+
+
+@pytest.mark.parametrize('qkv_proj', ['none', 'linear', 'life'])
+def test_detr_life_attention_functional_sdpa(qkv_proj):
+    """mmlife's DETR attention calls F.scaled_dot_product_attention itself."""
+    import torch.nn.functional as F
+
+    from mmlife.det.models.layers import LIFEMultiheadAttention
+    torch.manual_seed(0)
+    attn = LIFEMultiheadAttention(12, 2, qkv_proj=qkv_proj).eval()
+    pristine = copy.deepcopy(attn)
+    sdpa = F.scaled_dot_product_attention
+    x, pos = torch.randn(2, 6, 12), torch.randn(2, 6, 12)
+    pad = torch.zeros(2, 6, dtype=torch.bool)
+    pad[1, 3:] = True  # second image: the bottom row of its 2x3 grid is padding
+    kwargs = dict(query_pos=pos, key_padding_mask=pad, hw_shape=(2, 3))
+    want = pristine(x, **kwargs)
+    with AttentionRecorder(attn) as rec:
+        assert torch.equal(attn(x, **kwargs), want)
+    assert F.scaled_dot_product_attention is sdpa and 'forward' not in attn.__dict__
+    assert rec.modules == {'': 'functional_sdpa'}
+    (probs, ) = rec.attentions
+    q, k, _ = attn._project(x, x, x, (2, 3), pad)
+    q = (q + pos).reshape(2, 6, 2, 6).transpose(1, 2)
+    k = (k + pos).reshape(2, 6, 2, 6).transpose(1, 2)
+    logits = (q @ k.transpose(-1, -2) / 6**0.5).masked_fill(pad[:, None, None], float('-inf'))
+    torch.testing.assert_close(probs, logits.softmax(-1).detach(), rtol=1e-5, atol=1e-6)
+    assert torch.equal(attn(x, **kwargs), want)
+
+
+def test_t2t_life_encoder_with_custom_qk_scale():
+    """T2T-ViT-LIFE's attentions use partial(F.sdpa, scale=...): the scale is honoured."""
+    import mmlife.models  # noqa: F401
+    from mmpretrain.registry import MODELS
+    torch.manual_seed(0)
+    model = MODELS.build(dict(type='LIFET2TViT', img_size=32, embed_dims=24, num_layers=2,
+                              layer_cfgs=dict(num_heads=2, feedforward_channels=48,
+                                              qk_scale=0.25),
+                              t2t_cfg=dict(token_dims=8, soft_splits='small')))
+    model.eval()
+    inputs = []
+    hook = model.encoder[1].attn.register_forward_pre_hook(lambda m, a: inputs.append(a[0]))
+    with AttentionRecorder(model.encoder) as rec, torch.no_grad():
+        model(torch.randn(2, 3, 32, 32))
+    hook.remove()
+    assert len(rec.attentions) == 2
+    attn = model.encoder[1].attn
+    t = inputs[0]
+    B, N, _ = t.shape
+    qkv = attn.qkv(t).reshape(B, N, 3, 2, 12).permute(2, 0, 3, 1, 4)
+    ref = (qkv[0] @ qkv[1].transpose(-1, -2) * 0.25).softmax(-1)
+    torch.testing.assert_close(rec.attentions[1], ref.detach(), rtol=1e-5, atol=1e-6)
