@@ -18,6 +18,8 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
+from .life_fast import life_fast_forward, resolve_impl, use_fast_path
+
 
 def split_channels(embed_dims: int, num_scales: int) -> Tuple[int, ...]:
     """Each scale's share of each of Q, K and V.
@@ -44,6 +46,11 @@ class LIFE(BaseModule):
             point-wise scale); later ones are odd depthwise kernel sizes. Defaults to (1, 3, 5).
         bias (bool): whether the point-wise and depthwise layers have a bias. Defaults to True.
         init_cfg (dict, optional): mmengine initialisation config.
+        impl (str, optional): ``'auto'`` (fused Triton kernels for CUDA inputs, this PyTorch
+            code otherwise), ``'reference'`` (always this PyTorch code) or ``'fast'`` (always
+            the kernels; raises where they cannot run). Defaults to None: the environment
+            variable ``MMLIFE_LIFE_IMPL``, else ``'auto'``. See
+            :mod:`mmlife.models.layers.life_fast`.
 
     Shape:
         ``forward(x, hw_shape, num_extra_tokens=0, key_padding_mask=None)``
@@ -60,8 +67,12 @@ class LIFE(BaseModule):
                  embed_dims: int,
                  kernel_sizes: Sequence[int] = (1, 3, 5),
                  bias: bool = True,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 impl: Optional[str] = None):
         super().__init__(init_cfg=init_cfg)
+        if impl is not None:
+            resolve_impl(impl)  # raises on an unknown name
+        self.impl = impl
         kernel_sizes = tuple(kernel_sizes)
         if not isinstance(embed_dims, int) or embed_dims <= 0:
             raise ValueError(f'embed_dims must be a positive int, got {embed_dims!r}')
@@ -100,6 +111,8 @@ class LIFE(BaseModule):
                 num_extra_tokens: int = 0,
                 key_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         mask = self._check_inputs(x, hw_shape, num_extra_tokens, key_padding_mask)
+        if use_fast_path(self.impl, x):
+            return life_fast_forward(self, x, hw_shape, num_extra_tokens, mask)
         y = self.pointwise[0](x)
         scales = [y]
         for dw, pw in zip(self.depthwise, self.pointwise[1:]):

@@ -1,0 +1,251 @@
+"""Fast LIFE path (Triton): same function as the reference path, outputs and gradients.
+
+The GPU tests compare the fast path with the reference path computed in float64 (fresh random
+inputs and parameters each case), by relative error ``||fast - ref|| / ||ref||``: float32 must
+land far under 1e-3, bf16 autocast within the reference path's own bf16 error (both paths
+round the same operands to bf16). Buffers are poisoned with NaN first, so an element a kernel
+forgets to write fails the test. The CPU tests cover dispatch and, through Triton's
+interpreter, the kernels' logic where Triton is installed.
+"""
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mmlife.models import LIFE
+from mmlife.models.layers import life_fast
+
+CUDA = torch.cuda.is_available()
+needs_cuda = pytest.mark.skipif(not CUDA, reason='the fast LIFE path needs a CUDA GPU')
+
+
+def make_life(C, kernel_sizes=(1, 3, 5), bias=True, seed=0, device='cuda'):
+    torch.manual_seed(seed)
+    life = LIFE(C, kernel_sizes=kernel_sizes, bias=bias)
+    with torch.no_grad():  # non-trivial biases and conv weights, so that a missing term shows
+        for p in life.parameters():
+            p.normal_(0, 0.5 / max(1, p.shape[-1])**0.5 if p.dim() == 2 else 0.3)
+    return life.to(device)
+
+
+def run(life, impl, x, hw, E, mask, grad, dtype, amp):
+    """Output and gradients (x, then every parameter) of ``life`` with ``impl``."""
+    life = life.to(dtype)
+    life.impl = impl
+    life.zero_grad(set_to_none=True)
+    xi = x.detach().to(dtype).requires_grad_()
+    with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp):
+        out = life(xi, hw, E, mask)
+    out.backward(grad.to(out.dtype))
+    return [out.detach().double(), xi.grad.double()] + [
+        p.grad.double() for p in life.parameters()]
+
+
+def rel_errors(got, ref):
+    return [((a - b).norm() / b.norm().clamp_min(1e-30)).item() for a, b in zip(got, ref)]
+
+
+def make_case(C, hw, E, B=3, use_mask=False, seed=0):
+    g = torch.Generator(device='cuda').manual_seed(1000 + seed)
+    N = E + hw[0] * hw[1]
+    x = torch.randn(B, N, C, device='cuda', generator=g)
+    grad = torch.randn(B, N, 3 * C, device='cuda', generator=g)
+    mask = None
+    if use_mask:
+        mask = torch.rand(B, hw[0], hw[1], device='cuda', generator=g) < 0.3
+        mask[0] = False  # one image without padding
+    return x, grad, mask
+
+
+CASES = [
+    # C, kernel_sizes, hw, extra tokens, bias, mask
+    (192, (1, 3, 5), (8, 8), 1, True, False),  # DeiT-T, 32 px / patch 4
+    (192, (1, 3, 5), (14, 14), 1, True, False),  # DeiT-T, 224 px / patch 16
+    (384, (1, 3, 5), (8, 8), 2, True, False),  # DeiT-S distilled
+    (96, (1, 3, 5), (5, 7), 0, True, False),  # no extra tokens, non-square grid
+    (96, (1, 3, 5), (1, 1), 2, False, False),  # a single patch, no bias
+    (96, (1, 3, 5), (3, 9), 1, True, True),  # key_padding_mask
+    (256, (1, 3, 5), (6, 11), 0, True, True),  # DETR width: uneven split (86, 85, 85)
+    (48, (1, 3), (7, 5), 1, True, False),  # two scales
+    (48, (1, ), (4, 4), 1, True, False),  # one scale: a plain Linear
+    (48, (1, 3, 5, 7), (9, 9), 1, True, False),  # four scales
+]
+
+
+@needs_cuda
+@pytest.mark.parametrize('case', CASES, ids=lambda c: f'C{c[0]}-k{c[1]}-{c[2]}-E{c[3]}'
+                         f'{"-nobias" if not c[4] else ""}{"-mask" if c[5] else ""}')
+def test_fast_matches_reference_fp32(case, monkeypatch):
+    monkeypatch.setattr(life_fast, 'POISON_OUTPUTS', True)
+    monkeypatch.setattr(torch.backends.cuda.matmul, 'allow_tf32', False)
+    C, ks, hw, E, bias, use_mask = case
+    life = make_life(C, ks, bias, seed=hash(case) % 1000)
+    x, grad, mask = make_case(C, hw, E, use_mask=use_mask, seed=hash(case) % 997)
+    ref = run(life, 'reference', x, hw, E, mask, grad, torch.float64, amp=False)
+    got = run(life, 'fast', x, hw, E, mask, grad, torch.float32, amp=False)
+    for name, t in zip(['out', 'dx'] + [n for n, _ in life.named_parameters()], got):
+        assert torch.isfinite(t).all(), f'{name} has unwritten (NaN) or non-finite elements'
+    errs = rel_errors(got, ref)
+    assert max(errs) < 1e-5, errs
+
+
+@needs_cuda
+@pytest.mark.parametrize('case', [c for c in CASES if len(c[1]) == 3],
+                         ids=lambda c: f'C{c[0]}-{c[2]}-E{c[3]}{"-mask" if c[5] else ""}')
+def test_fast_matches_reference_bf16_autocast(case, monkeypatch):
+    monkeypatch.setattr(life_fast, 'POISON_OUTPUTS', True)
+    C, ks, hw, E, bias, use_mask = case
+    life = make_life(C, ks, bias, seed=hash(case) % 1000 + 1)
+    x, grad, mask = make_case(C, hw, E, use_mask=use_mask, seed=hash(case) % 997 + 1)
+    exact = run(life, 'reference', x, hw, E, mask, grad, torch.float64, amp=False)
+    ref_bf16 = run(life, 'reference', x, hw, E, mask, grad, torch.float32, amp=True)
+    fast_bf16 = run(life, 'fast', x, hw, E, mask, grad, torch.float32, amp=True)
+    ref_errs, fast_errs = rel_errors(ref_bf16, exact), rel_errors(fast_bf16, exact)
+    for name, r, f in zip(['out', 'dx'] + [n for n, _ in life.named_parameters()], ref_errs,
+                          fast_errs):
+        assert f < 2e-2, (name, f)
+        assert f <= 1.5 * r + 2e-3, f'{name}: fast {f:.2e} vs reference bf16 {r:.2e}'
+
+
+@needs_cuda
+def test_fast_output_dtype_and_grad_dtypes():
+    life = make_life(96)
+    x = torch.randn(2, 1 + 16, 96, device='cuda', requires_grad=True)
+    with torch.autocast('cuda', dtype=torch.bfloat16):
+        out = life(x, (4, 4), 1)
+    assert out.dtype == torch.bfloat16 and out.shape == (2, 17, 288)
+    out.float().sum().backward()
+    assert x.grad.dtype == torch.float32
+    assert all(p.grad.dtype == torch.float32 for p in life.parameters())
+
+
+@needs_cuda
+def test_fast_is_deterministic():
+    # no atomics: two runs on the same input give bitwise equal results (a race would not)
+    life = make_life(192)
+    x, grad, mask = make_case(192, (14, 14), 1, B=8, use_mask=True)
+    a = run(life, 'fast', x, (14, 14), 1, mask, grad, torch.float32, amp=True)
+    b = run(life, 'fast', x, (14, 14), 1, mask, grad, torch.float32, amp=True)
+    for u, v in zip(a, b):
+        assert torch.equal(u, v)
+
+
+@needs_cuda
+def test_auto_picks_fast_on_cuda(monkeypatch):
+    calls = []
+    real = life_fast.life_fast_forward
+    monkeypatch.setattr('mmlife.models.layers.life.life_fast_forward',
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.delenv(life_fast.ENV_VAR, raising=False)
+    life = make_life(48)
+    x = torch.randn(1, 17, 48, device='cuda')
+    life(x, (4, 4), 1)
+    assert calls == [1]
+    monkeypatch.setenv(life_fast.ENV_VAR, 'reference')
+    life(x, (4, 4), 1)
+    assert calls == [1]
+    life.impl = 'fast'  # the constructor argument wins over the environment
+    life(x, (4, 4), 1)
+    assert calls == [1, 1]
+
+
+@needs_cuda
+def test_backbone_fast_matches_reference():
+    from mmlife.models import LIFEVisionTransformer
+    torch.manual_seed(0)
+    model = LIFEVisionTransformer(arch='deit-tiny', img_size=32, patch_size=4,
+                                  drop_path_rate=0.).cuda()
+    imgs = torch.randn(4, 3, 32, 32, device='cuda')
+    outs = {}
+    for impl in ('reference', 'fast'):
+        for m in model.modules():
+            if isinstance(m, LIFE):
+                m.impl = impl
+        model.zero_grad(set_to_none=True)
+        with torch.autocast('cuda', dtype=torch.bfloat16):
+            y = model(imgs)[-1]
+        y.float().pow(2).sum().backward()
+        outs[impl] = [y.float()] + [p.grad.float() for p in model.parameters()]
+    errs = rel_errors(outs['fast'], outs['reference'])
+    assert max(errs) < 5e-2, max(errs)
+
+
+# ---------------------------------------------------------------- CPU: dispatch and switches
+
+
+def test_impl_argument_is_validated():
+    with pytest.raises(ValueError, match='impl must be one of'):
+        LIFE(12, impl='triton')
+
+
+def test_env_var_is_validated(monkeypatch):
+    monkeypatch.setenv(life_fast.ENV_VAR, 'fastest')
+    with pytest.raises(ValueError, match='MMLIFE_LIFE_IMPL must be one of'):
+        LIFE(12)(torch.randn(1, 4, 12), (2, 2))
+
+
+def test_auto_and_reference_use_pytorch_on_cpu(monkeypatch):
+    monkeypatch.delenv(life_fast.ENV_VAR, raising=False)
+    x = torch.randn(1, 1 + 4, 12)
+    assert not life_fast.use_fast_path(None, x)
+    assert not life_fast.use_fast_path('reference', x)
+    monkeypatch.setenv(life_fast.ENV_VAR, 'auto')
+    LIFE(12)(x, (2, 2), 1)  # runs on the reference path
+
+
+@pytest.mark.skipif(os.environ.get('TRITON_INTERPRET') == '1', reason='interpreter runs on CPU')
+def test_forcing_fast_on_cpu_raises(monkeypatch):
+    monkeypatch.setenv(life_fast.ENV_VAR, 'fast')
+    with pytest.raises(RuntimeError, match="impl 'fast' was forced.*CUDA tensor"):
+        LIFE(12)(torch.randn(1, 5, 12), (2, 2), 1)
+    monkeypatch.delenv(life_fast.ENV_VAR)
+    with pytest.raises(RuntimeError, match="impl 'fast' was forced"):
+        LIFE(12, impl='fast')(torch.randn(1, 5, 12), (2, 2), 1)
+
+
+INTERPRETER_SCRIPT = r'''
+import torch
+from mmlife.models import LIFE
+import mmlife.models.layers.life_fast as lf
+lf.POISON_OUTPUTS = True
+worst = 0.0
+for C, ks, hw, E, use_mask in [(12, (1, 3, 5), (3, 4), 1, False), (8, (1, 3, 5), (4, 3), 2, True),
+                               (40, (1, 3), (5, 6), 0, False)]:
+    torch.manual_seed(C)
+    life = LIFE(C, kernel_sizes=ks).double()
+    with torch.no_grad():
+        for p in life.parameters():
+            p.normal_(0, 0.3)
+    x = torch.randn(2, E + hw[0] * hw[1], C, dtype=torch.float64)
+    g = torch.randn(2, x.shape[1], 3 * C, dtype=torch.float64)
+    mask = (torch.rand(2, hw[0] * hw[1]) < 0.3) if use_mask else None
+    res = {}
+    for impl, dt in (('reference', torch.float64), ('fast', torch.float32)):
+        life.to(dt).zero_grad()
+        life.impl = impl
+        xi = x.to(dt).detach().requires_grad_()
+        out = life(xi, hw, E, mask)
+        (out * g.to(dt)).sum().backward()
+        res[impl] = [out.detach(), xi.grad] + [p.grad for p in life.parameters()]
+    for a, b in zip(res['fast'], res['reference']):
+        assert not torch.isnan(a).any()
+        worst = max(worst, ((a.double() - b).norm() / b.norm()).item())
+print('WORST', worst)
+'''
+
+
+@pytest.mark.skipif(importlib.util.find_spec('triton') is None, reason='Triton not installed')
+def test_kernels_in_triton_interpreter():
+    """The kernels' indexing, masks, extra tokens and gradients, run by Triton's CPU
+    interpreter in float32 against the float64 reference path."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    env = dict(os.environ, TRITON_INTERPRET='1', PYTHONPATH=repo, OMP_NUM_THREADS='1')
+    proc = subprocess.run([sys.executable, '-c', INTERPRETER_SCRIPT], env=env, cwd=repo,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    worst = float(proc.stdout.split('WORST')[-1])
+    assert worst < 1e-5, worst
