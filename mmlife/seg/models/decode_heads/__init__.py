@@ -1,0 +1,3 @@
+from .linear_upsample_head import LinearUpsampleHead
+
+__all__ = ['LinearUpsampleHead']
