@@ -14,11 +14,14 @@ TINY_VIT = dict(embed_dims=24, num_layers=2, num_heads=2, feedforward_channels=4
 
 def _save(cfg_text, build, folder, name, meta):
     from mmengine.config import Config
+    from mmengine.registry import DefaultScope
     config = osp.join(folder, f'{name}.py')
     with open(config, 'w') as f:
         f.write(cfg_text)
     torch.manual_seed(0)
-    model = build(Config.fromfile(config))
+    cfg = Config.fromfile(config)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = build(cfg)
     checkpoint = osp.join(folder, f'{name}.pth')
     torch.save({'state_dict': model.state_dict(), 'meta': {'dataset_meta': meta}}, checkpoint)
     return config, checkpoint
@@ -76,9 +79,7 @@ test_pipeline = [dict(type='LoadImageFromFile'),
 
     def build(cfg):
         from mmseg.registry import MODELS
-        from mmengine.registry import init_default_scope
         import mmlife.models  # noqa: F401
-        init_default_scope('mmseg')
         return MODELS.build(cfg.model)
 
     meta = dict(classes=SEG_CLASSES, palette=[[128, 64, 128], [0, 160, 0], [70, 130, 180]])
@@ -130,8 +131,6 @@ test_dataloader = dict(dataset=dict(type='CocoDataset', data_root='', ann_file='
 
     def build(cfg):
         from mmdet.registry import MODELS
-        from mmengine.registry import init_default_scope
-        init_default_scope('mmdet')
         return MODELS.build(cfg.model)
 
     return _save(text, build, folder, name, dict(classes=DET_CLASSES))
@@ -183,9 +182,7 @@ test_dataloader = dict(dataset=dict(type='CocoDataset', data_root='', ann_file='
 
     def build(cfg):
         from mmdet.registry import MODELS
-        from mmengine.registry import init_default_scope
         import mmlife.det  # noqa: F401
-        init_default_scope('mmdet')
         return MODELS.build(cfg.model)
 
     return _save(text, build, folder, name, dict(classes=DET_CLASSES))
