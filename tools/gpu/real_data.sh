@@ -65,12 +65,15 @@ start)
             for arm in deit-tiny_encdec-linear deit-tiny-life_encdec-life; do
                 launch "bccd_$arm" "configs/detection/detr/detr_${arm}_1xb4-300e_bccd-512x512.py" \
                     --cfg-options train_cfg.max_epochs="$BCCD_EPOCHS" train_cfg.val_interval=10 \
+                    param_scheduler.0.end="$BCCD_EPOCHS" \
+                    "param_scheduler.0.milestones=[$((BCCD_EPOCHS * 2 / 3))]" \
                     default_hooks.checkpoint.interval=10 randomness.seed=0
             done ;;
         camvid)
             for arm in deit-tiny deit-tiny-life; do
                 launch "camvid_$arm" "configs/segmentation/linear/linear_${arm}_1xb8-10k_camvid-352x480.py" \
                     --cfg-options train_cfg.max_iters="$CAMVID_ITERS" train_cfg.val_interval=1000 \
+                    param_scheduler.0.end="$CAMVID_ITERS" \
                     default_hooks.checkpoint.interval=1000 randomness.seed=0
             done ;;
         *) echo "unknown task $task"; exit 2 ;;
