@@ -3,8 +3,11 @@ import pytest
 import torch
 import torch.nn as nn
 
+from det_helpers import single_thread  # noqa: F401
 from mmlife.det.models import LIFEMultiheadAttention
 from mmlife.models import LIFE
+
+pytestmark = pytest.mark.usefixtures('single_thread')
 
 
 def reference_attention(attn, query, key, value, query_pos, key_pos, pad=None, attn_mask=None,

@@ -1,0 +1,115 @@
+"""DetF1Metric on hand-made boxes whose precision and recall are counted by hand."""
+import numpy as np
+import pytest
+import torch
+
+from det_helpers import single_thread  # noqa: F401
+from mmlife.det.evaluation import DetF1Metric, box_iou
+
+pytestmark = pytest.mark.usefixtures('single_thread')
+
+CLASSES = ('a', 'b')
+
+
+def sample(gt, pred, ignored=()):
+    """gt / ignored: [(label, box)], pred: [(label, score, box)] -> an mmdet-style data sample."""
+    def boxes(rows, i):
+        return torch.tensor([r[i] for r in rows], dtype=torch.float32).reshape(-1, 4)
+
+    def labels(rows):
+        return torch.tensor([r[0] for r in rows], dtype=torch.long)
+
+    return dict(
+        gt_instances=dict(bboxes=boxes(gt, 1), labels=labels(gt)),
+        ignored_instances=dict(bboxes=boxes(ignored, 1), labels=labels(ignored)),
+        pred_instances=dict(bboxes=boxes(pred, 2), labels=labels(pred),
+                            scores=torch.tensor([r[1] for r in pred], dtype=torch.float32)))
+
+
+def evaluate(samples, **kwargs):
+    metric = DetF1Metric(**kwargs)
+    metric.dataset_meta = dict(classes=CLASSES)
+    metric.process({}, samples)
+    return metric.compute_metrics(metric.results)
+
+
+def prf(tp, fp, n_gt):
+    p, r = tp / (tp + fp), tp / n_gt
+    return dict(F1=2 * p * r / (p + r), precision=p, recall=r)
+
+
+def assert_metrics(got, expected):
+    assert set(got) == set(expected)
+    for k in expected:
+        assert got[k] == pytest.approx(expected[k]), k
+
+
+BOX = [0, 0, 10, 10]
+
+
+def test_hand_counted_two_images():
+    # image 1: 3 gt (2 of class a, 1 of b)
+    #   a@0.9 exact on gt a1 -> TP; a@0.8 duplicate of a1 -> FP; a@0.7 IoU 0.8 on a2 -> TP
+    #   b@0.9 on the a-box (wrong class, no b there) -> FP; gt b missed -> FN
+    #   a@0.3 below the score threshold -> dropped
+    # image 2: 1 gt of class b; b@0.6 with IoU 25/175 < 0.5 -> FP; gt missed -> FN
+    s1 = sample(gt=[(0, BOX), (0, [20, 0, 30, 10]), (1, [50, 50, 60, 60])],
+                pred=[(0, .9, BOX), (0, .8, [0, 0, 10, 10.5]), (0, .7, [20, 0, 32.5, 10]),
+                      (1, .9, BOX), (0, .3, [50, 50, 60, 60])])
+    s2 = sample(gt=[(1, BOX)], pred=[(1, .6, [5, 5, 15, 15])])
+    assert_metrics(evaluate([s1, s2]), prf(tp=2, fp=3, n_gt=4))
+    # the ratios of the example above, counted once more in plain numbers
+    assert evaluate([s1, s2])['precision'] == pytest.approx(0.4)
+    assert evaluate([s1, s2])['recall'] == pytest.approx(0.5)
+
+
+def test_score_threshold_and_iou_threshold():
+    s = sample(gt=[(0, BOX)], pred=[(0, .4, [0, 0, 10, 13])])  # IoU 10/13 = 0.77
+    assert_metrics(evaluate([s], score_thr=.5), dict(F1=0., precision=0., recall=0.))
+    assert_metrics(evaluate([s], score_thr=.4), prf(1, 0, 1))
+    assert_metrics(evaluate([s], score_thr=.4, iou_thr=.8), dict(F1=0., precision=0., recall=0.))
+
+
+def test_ignored_ground_truth_counts_neither_way():
+    # a detection on a 'difficult' box is neither TP nor FP; the box is not a miss
+    s = sample(gt=[(0, BOX)], ignored=[(0, [30, 30, 40, 40])],
+               pred=[(0, .9, BOX), (0, .8, [30, 30, 40, 40])])
+    assert_metrics(evaluate([s]), prf(1, 0, 1))
+    # the ignored box of another class does not shield a detection
+    s = sample(gt=[(0, BOX)], ignored=[(1, [30, 30, 40, 40])],
+               pred=[(0, .9, BOX), (0, .8, [30, 30, 40, 40])])
+    assert_metrics(evaluate([s]), prf(1, 1, 1))
+
+
+def test_higher_score_takes_the_box():
+    # two detections on one box: the higher score is the TP whatever the input order
+    s = sample(gt=[(0, BOX)], pred=[(0, .6, [0, 0, 10, 12]), (0, .9, [0, 0, 10, 11])])
+    assert_metrics(evaluate([s]), prf(1, 1, 1))
+
+
+def test_empty_predictions_and_empty_ground_truth():
+    assert_metrics(evaluate([sample(gt=[(0, BOX)], pred=[])]),
+                   dict(F1=0., precision=0., recall=0.))
+    assert_metrics(evaluate([sample(gt=[], pred=[(1, .9, BOX)])]),
+                   dict(F1=0., precision=0., recall=0.))
+
+
+def test_box_iou_against_hand_values():
+    a = np.array([[0, 0, 10, 10], [0, 0, 0, 0]], dtype=float)
+    b = np.array([[5, 5, 15, 15], [0, 0, 10, 10], [20, 20, 30, 30]], dtype=float)
+    expected = np.array([[25 / 175, 1, 0], [0, 0, 0]])
+    np.testing.assert_allclose(box_iou(a, b), expected)
+
+
+def test_classwise_log_and_prefix():
+    metric = DetF1Metric(classwise=True)
+    metric.dataset_meta = dict(classes=CLASSES)
+    metric.process({}, [sample(gt=[(0, BOX)], pred=[(0, .9, BOX)])])
+    out = metric.evaluate(1)
+    assert out['det_f1/F1'] == pytest.approx(1.)
+
+
+@pytest.mark.parametrize('kwargs', [dict(iou_thr=0), dict(iou_thr=1.5), dict(score_thr=-.1)])
+def test_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        DetF1Metric(**kwargs)
