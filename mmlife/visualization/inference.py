@@ -124,8 +124,10 @@ def classifier_rollout(model, images: Sequence[Union[str, np.ndarray]],
     if num_extra < 1:
         raise ValueError(f'{type(backbone).__name__} has no cls token: use the dense roll-out')
     grid_module = _grid_module(backbone)
-    pipeline_cfg = list(model.cfg.test_dataloader.dataset.pipeline)
-    with DefaultScope.overwrite_default_scope(model.cfg.get('default_scope', 'mmpretrain')):
+    cfg = model.cfg
+    pipeline_cfg = list(cfg.test_pipeline if 'test_pipeline' in cfg else
+                        cfg.test_dataloader.dataset.pipeline)
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpretrain')):
         from_file = Compose(pipeline_cfg)
         from_array = Compose([t for t in pipeline_cfg if t['type'] != 'LoadImageFromFile'])
     classes = list((getattr(model, 'dataset_meta', None) or {}).get('classes', []))
@@ -170,7 +172,6 @@ def _upsample(grid: torch.Tensor, image_hw, input_hw, stride) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------
 # Dense prediction
-# ----------------------------------------------------------------------------------------------
 # ----------------------------------------------------------------------------------------------
 @dataclass
 class DenseRolloutResult:
