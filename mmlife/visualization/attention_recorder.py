@@ -36,7 +36,7 @@ Supported out of the box (a *handler* each; add more with :func:`register_attent
 import contextlib
 import inspect
 import re
-from typing import Callable, Dict, List, NamedTuple, Optional, Union
+from typing import Callable, Dict, List, NamedTuple, Union
 
 import torch
 import torch.nn as nn

@@ -308,7 +308,8 @@ def seg_dense_rollout(model, image, head_fusion: str = 'mean', discard_ratio: fl
         probe.remove()
     if probe.calls != 1:
         raise RuntimeError(f'the backbone ran {probe.calls} times for one image; dense roll-out '
-                           'needs one whole-image forward (--cfg-options model.test_cfg.mode=whole)')
+                           'needs one whole-image forward '
+                           '(--cfg-options model.test_cfg.mode=whole)')
     num_extra = int(getattr(backbone, 'num_extra_tokens', 0))
     R = _rollout_one(rec, head_fusion, discard_ratio)
     grid_hw = probe.grid_hw
@@ -399,7 +400,8 @@ def det_dense_rollout(model, image, score_thr: float = 0.5, head_fusion: str = '
 
     inst = result.pred_instances
     keep = inst.scores >= score_thr
-    boxes, scores, labels = inst.bboxes[keep].cpu(), inst.scores[keep].cpu(), inst.labels[keep].cpu()
+    boxes, scores, labels = (inst.bboxes[keep].cpu(), inst.scores[keep].cpu(),
+                             inst.labels[keep].cpu())
     classes, palette = _dataset_meta(model)
     class_ids = []
     for i in scores.argsort(descending=True).tolist():

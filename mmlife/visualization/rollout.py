@@ -30,7 +30,8 @@ def fuse_heads(attn: torch.Tensor, head_fusion: str = 'mean') -> torch.Tensor:
     if attn.dim() == 3:
         return attn
     if attn.dim() != 4:
-        raise ValueError(f'attention must be (B, heads, N, N) or (B, N, N), got {tuple(attn.shape)}')
+        raise ValueError('attention must be (B, heads, N, N) or (B, N, N), got '
+                         f'{tuple(attn.shape)}')
     if head_fusion == 'mean':
         return attn.mean(dim=1)
     if head_fusion == 'max':
