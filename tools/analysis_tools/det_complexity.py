@@ -98,7 +98,7 @@ def main():
     print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
     for config in args.configs:
         r = complexity(config, args.shape)
-        print(f"| {osp.basename(config)} | {r['params'] / 1e6:.2f} | "
+        print(f"| {osp.basename(config)} | {r['params'] / 1e6:.3f} | "
               f"{r['backbone_params'] / 1e6:.3f} | {r['encoder_params'] / 1e6:.3f} | "
               f"{r['decoder_params'] / 1e6:.3f} | {r['macs'] / 1e9:.2f} | "
               f"{r['backbone_macs'] / 1e9:.2f} | {r['encoder_macs'] / 1e9:.2f} | "

@@ -10,5 +10,5 @@ _base_ = './detr_deit-tiny_encdec_1xb4-300e_bccd-512x512.py'
 model = dict(
     backbone=dict(
         init_cfg=dict(
-            _delete_=True, type='Pretrained', checkpoint='checkpoints/deit-tiny_in1k.pth',
+            _delete_=True, type='Pretrained', checkpoint='pretrain/deit-tiny_in1k.pth',
             prefix='backbone.')))

@@ -10,5 +10,5 @@ _base_ = './detr_deit-tiny-life_encdec_8xb2-150e_voc0712-512x512.py'
 model = dict(
     backbone=dict(
         init_cfg=dict(
-            _delete_=True, type='Pretrained', checkpoint='checkpoints/deit-tiny-life_in1k.pth',
+            _delete_=True, type='Pretrained', checkpoint='pretrain/deit-tiny-life_in1k.pth',
             prefix='backbone.')))
