@@ -159,3 +159,24 @@ def test_pretrained_backbone_is_loaded_and_pos_embed_resized(tmp_path):
             torch.testing.assert_close(loaded[k], expected)
         else:
             assert torch.equal(loaded[k], v), k
+
+
+def test_bad_layer_configs():
+    from mmlife.det.models import LIFEDetrTransformerDecoder, LIFEDetrTransformerEncoder
+    attn = dict(embed_dims=32, num_heads=4)
+    ffn = dict(embed_dims=32, feedforward_channels=64)
+    with pytest.raises(ValueError, match='object queries'):
+        LIFEDetrTransformerDecoder(1, dict(self_attn_cfg=dict(attn, qkv_proj='life'),
+                                           cross_attn_cfg=dict(attn), ffn_cfg=ffn))
+    with pytest.raises(ValueError, match='object queries'):
+        LIFEDetrTransformerDecoder(1, dict(self_attn_cfg=dict(attn),
+                                           cross_attn_cfg=dict(attn, qkv_proj='life'),
+                                           ffn_cfg=ffn))
+    with pytest.raises(ValueError, match='num_cp'):
+        LIFEDetrTransformerEncoder(2, dict(self_attn_cfg=dict(attn), ffn_cfg=ffn), num_cp=1)
+    enc = LIFEDetrTransformerEncoder(2, dict(self_attn_cfg=dict(attn, qkv_proj='life'),
+                                             ffn_cfg=ffn))
+    with pytest.raises(ValueError, match='hw_shape'):  # LIFE needs the grid
+        enc(torch.randn(1, 6, 32), torch.zeros(1, 6, 32), None)
+    assert enc(torch.randn(1, 6, 32), torch.zeros(1, 6, 32), None, hw_shape=(2, 3)).shape == (
+        1, 6, 32)
