@@ -131,7 +131,9 @@ class LIFE(BaseModule):
         extra, patches = tokens[:, :num_extra_tokens], tokens[:, num_extra_tokens:]
         if mask is not None:
             patches = patches.masked_fill(mask.unsqueeze(-1), 0)
-        grid = patches.transpose(1, 2).reshape(B, C, H, W)
+        # contiguous: the transposed view is channels-last, for which CPU (oneDNN) depthwise
+        # convs are 10-100x slower (e.g. 58 ms vs 0.07 ms per 192x14x14 conv on 2 cores)
+        grid = patches.transpose(1, 2).reshape(B, C, H, W).contiguous()
         patches = conv(grid).flatten(2).transpose(1, 2)
         return torch.cat([extra, patches], dim=1)
 
