@@ -19,6 +19,9 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
                         help='fraction of the lowest attention weights of every row to drop '
                         'before rolling out (default: 0)')
     parser.add_argument('--alpha', type=float, default=0.5, help='heat-map opacity in blends')
+    parser.add_argument('--normalize', default='minmax', choices=['minmax', 'max'],
+                        help='display scaling of roll-out / global maps: stretch [min, max] to '
+                        '[0, 1] (default) or divide by the maximum')
     parser.add_argument('--limit', type=int, default=None,
                         help='use at most this many images (after expanding folders)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,

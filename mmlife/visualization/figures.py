@@ -12,11 +12,20 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 
-def normalize_map(m: np.ndarray, positive: bool = True) -> np.ndarray:
-    """Scale a map to ``[0, 1]``: positive part over its maximum (``positive``), else
-    min-max. A constant map becomes zeros."""
+NORMALIZATIONS = ('minmax', 'max')
+
+
+def normalize_map(m: np.ndarray, positive: bool = True, mode: str = 'max') -> np.ndarray:
+    """Scale a map to ``[0, 1]`` for display.
+
+    ``positive``: the positive part over its maximum (for signed maps such as the class maps of
+    Dense Roll-Out). Otherwise ``mode='minmax'`` stretches ``[min, max]`` to ``[0, 1]`` and
+    ``mode='max'`` divides by the maximum. A constant map becomes zeros (minmax) or ones (max).
+    """
+    if mode not in NORMALIZATIONS:
+        raise ValueError(f'mode must be one of {NORMALIZATIONS}, got {mode!r}')
     m = np.asarray(m, dtype=np.float64)
-    if positive:
+    if positive or mode == 'max':
         m = np.clip(m, 0, None)
         top = m.max() if m.size else 0.0
         return m / top if top > 0 else np.zeros_like(m)
@@ -71,10 +80,13 @@ def _show(ax, image, title=None, interpolation='nearest', **kwargs):
 # Classification
 # ----------------------------------------------------------------------------------------------
 def plot_cls_rollout(result, out_file: str, title: Optional[str] = None, alpha: float = 0.5,
-                     dpi: int = 100) -> str:
-    """Image | heat map | blend of a :class:`ClsRolloutResult`; returns ``out_file``."""
+                     normalize: str = 'minmax', dpi: int = 100) -> str:
+    """Image | heat map | blend of a :class:`ClsRolloutResult`; returns ``out_file``.
+
+    ``normalize``: ``'minmax'`` (default) or ``'max'``, see :func:`normalize_map`.
+    """
     fig, axes = _figure(1, 3)
-    heat = normalize_map(result.heatmap)
+    heat = normalize_map(result.heatmap, positive=False, mode=normalize)
     _show(axes[0, 0], result.image, 'input')
     _show(axes[0, 1], heat, 'attention roll-out', cmap='jet', vmin=0, vmax=1)
     _show(axes[0, 2], blend(result.image, heat, alpha),
@@ -85,7 +97,7 @@ def plot_cls_rollout(result, out_file: str, title: Optional[str] = None, alpha: 
 
 
 def plot_cls_comparison(rows: Sequence[Tuple[str, Sequence]], out_file: str, alpha: float = 0.5,
-                        dpi: int = 100) -> str:
+                        normalize: str = 'minmax', dpi: int = 100) -> str:
     """One column per image: the input on top, then one row of roll-out blends per model.
 
     Args:
@@ -100,7 +112,8 @@ def plot_cls_comparison(rows: Sequence[Tuple[str, Sequence]], out_file: str, alp
     for i, (name, results) in enumerate(rows, start=1):
         axes[i, 0].set_ylabel(name, fontsize=10)
         for j, res in enumerate(results):
-            _show(axes[i, j], blend(res.image, normalize_map(res.heatmap), alpha),
+            heat = normalize_map(res.heatmap, positive=False, mode=normalize)
+            _show(axes[i, j], blend(res.image, heat, alpha),
                   f'{res.pred_class} ({res.pred_score:.2f})')
     return _save(fig, out_file, dpi)
 
@@ -138,8 +151,11 @@ def _draw_prediction(ax, result, alpha: float = 0.5):
 
 
 def plot_dense_rollout(rows: Sequence[Tuple[Optional[str], object]], out_file: str,
-                       alpha: float = 0.5, dpi: int = 100) -> str:
+                       alpha: float = 0.5, normalize: str = 'minmax', dpi: int = 100) -> str:
     """The Dense Roll-Out figure: per row input | prediction | global | class maps.
+
+    The global map is scaled by ``normalize`` (see :func:`normalize_map`); each class map shows
+    its positive part over its maximum.
 
     Args:
         rows: ``[(model_name or None, DenseRolloutResult), ...]``, one row each (e.g. without
@@ -160,8 +176,8 @@ def plot_dense_rollout(rows: Sequence[Tuple[Optional[str], object]], out_file: s
         if model_name:
             axes[i, 0].set_ylabel(model_name, fontsize=10)
         _draw_prediction(axes[i, 1], res, alpha)
-        _show(axes[i, 2], blend(res.image, normalize_map(res.global_map, positive=False), alpha),
-              'global attention')
+        glob = normalize_map(res.global_map, positive=False, mode=normalize)
+        _show(axes[i, 2], blend(res.image, glob, alpha), 'global attention')
         maps = dict(zip(res.class_ids, res.class_maps))
         for j, c in enumerate(class_ids, start=3):
             if c in maps:

@@ -40,7 +40,8 @@ def main(argv=None):
     written = []
     for path, res in zip(images, results):
         written.append(plot_cls_rollout(
-            res, osp.join(args.out, output_name(path, '_rollout')), alpha=args.alpha))
+            res, osp.join(args.out, output_name(path, '_rollout')), alpha=args.alpha,
+            normalize=args.normalize))
     print(f'wrote {len(written)} figure(s) to {args.out}')
     return written
 

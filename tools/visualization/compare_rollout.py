@@ -55,7 +55,8 @@ def main(argv=None):
             chunk = [(name, res[start:start + args.per_figure]) for name, res in rows]
             suffix = f'_{k}' if len(images) > args.per_figure else ''
             written.append(plot_cls_comparison(
-                chunk, osp.join(args.out, f'comparison{suffix}.png'), alpha=args.alpha))
+                chunk, osp.join(args.out, f'comparison{suffix}.png'), alpha=args.alpha,
+                normalize=args.normalize))
     else:
         for model, _ in models:
             whole_image_inference(model, task)
@@ -63,7 +64,8 @@ def main(argv=None):
             rows = [(name, run_dense(model, task, path, args))
                     for name, (model, _) in zip(names, models)]
             written.append(plot_dense_rollout(
-                rows, osp.join(args.out, output_name(path, '_compare')), alpha=args.alpha))
+                rows, osp.join(args.out, output_name(path, '_compare')), alpha=args.alpha,
+                normalize=args.normalize))
     print(f'wrote {len(written)} figure(s) to {args.out}')
     return written
 

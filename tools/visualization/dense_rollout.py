@@ -38,7 +38,8 @@ def main(argv=None):
     for path in collect_images(args.images, args.limit):
         res = run_dense(model, task, path, args)
         written.append(plot_dense_rollout(
-            [(None, res)], osp.join(args.out, output_name(path, '_dense')), alpha=args.alpha))
+            [(None, res)], osp.join(args.out, output_name(path, '_dense')), alpha=args.alpha,
+            normalize=args.normalize))
     print(f'wrote {len(written)} figure(s) to {args.out}')
     return written
 
