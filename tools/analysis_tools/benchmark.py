@@ -89,9 +89,10 @@ class Timer:
     def __init__(self, device: torch.device, steps: int, repeats: int):
         self.device, self.steps, self.repeats = device, steps, repeats
 
-    def __call__(self, fn: Callable[[], None]) -> Dict[str, object]:
+    def __call__(self, fn: Callable[[], None], repeats: Optional[int] = None
+                 ) -> Dict[str, object]:
         times = []
-        for _ in range(self.repeats):
+        for _ in range(repeats or self.repeats):
             if self.device.type == 'cuda':
                 start = torch.cuda.Event(enable_timing=True)
                 end = torch.cuda.Event(enable_timing=True)
@@ -134,61 +135,83 @@ def build_classifier(arch: str, img_size: int, patch_size: int, use_life: bool,
                   in_channels=embed_dims, loss=dict(type='CrossEntropyLoss'))))
 
 
-def measure_model(arch, setting, use_life, args, device, timer) -> Dict[str, object]:
-    """Training/inference throughput and training peak memory of one model."""
-    torch.manual_seed(0)
-    model = build_classifier(arch, setting['img_size'], setting['patch_size'], use_life,
-                             args.num_classes, args.life_impl).to(device)
+class ModelRunner:
+    """One classifier with its optimizer and its training/inference step on fixed data."""
+
+    def __init__(self, arch, setting, use_life, args, device, images, labels):
+        torch.manual_seed(0)
+        self.model = build_classifier(arch, setting['img_size'], setting['patch_size'], use_life,
+                                      args.num_classes, args.life_impl).to(device)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=5e-4, weight_decay=0.05)
+        self.images, self.labels = images, labels
+        self.dtype = amp_dtype(args.amp)
+        self.device = device
+        self.params = sum(p.numel() for p in self.model.parameters())
+
+    def logits(self):
+        with torch.autocast(self.device.type, dtype=self.dtype or torch.float32,
+                            enabled=self.dtype is not None):
+            return self.model.head(self.model.extract_feat(self.images))
+
+    def train_step(self):
+        loss = F.cross_entropy(self.logits().float(), self.labels)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+
+    def infer_step(self):
+        with torch.inference_mode():
+            self.logits()
+
+
+def measure_row(arch, setting, args, device, timer) -> Dict[str, Dict[str, object]]:
+    """Plain and LIFE model of one row: memory one after the other, then timings interleaved
+    (plain, LIFE, plain, LIFE, ...) so that drifts of the machine hit both alike."""
     B = setting['batch_size']
     images = torch.randn(B, 3, setting['img_size'], setting['img_size'], device=device)
     labels = torch.randint(0, args.num_classes, (B, ), device=device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-4, weight_decay=0.05)
-    dtype = amp_dtype(args.amp)
-
-    def logits():
-        with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
-            return model.head(model.extract_feat(images))
-
-    def train_step():
-        loss = F.cross_entropy(logits().float(), labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-
-    def infer_step():
-        with torch.inference_mode():
-            logits()
-
-    model.train()
-    for _ in range(args.warmup):
-        train_step()
-    sync(device)
-    peak = None
-    if device.type == 'cuda':
-        torch.cuda.reset_peak_memory_stats(device)
-        train_step()
-        train_step()
+    runners, results = {}, {}
+    for name, use_life in (('plain', False), ('life', True)):
         sync(device)
-        peak = torch.cuda.max_memory_allocated(device)
-    train = timer(train_step)
+        base = torch.cuda.memory_allocated(device) if device.type == 'cuda' else 0
+        runner = runners[name] = ModelRunner(arch, setting, use_life, args, device, images,
+                                             labels)
+        runner.model.train()
+        for _ in range(args.warmup):
+            runner.train_step()
+        sync(device)
+        peak = None
+        if device.type == 'cuda':  # this model's own peak: everything allocated since `base`
+            torch.cuda.reset_peak_memory_stats(device)
+            runner.train_step()
+            runner.train_step()
+            sync(device)
+            peak = torch.cuda.max_memory_allocated(device) - base
+        results[name] = dict(peak_mem_bytes=peak, params=runner.params, train_all_s=[],
+                             infer_all_s=[])
+    for _ in range(args.repeats):
+        for name, runner in runners.items():
+            results[name]['train_all_s'] += timer(runner.train_step, repeats=1)['all_s']
     if args.profile:
-        profile_steps(train_step, device, args.profile,
-                      f"{arch} {setting['img_size']}px {'LIFE' if use_life else 'plain'}, "
-                      f"batch {B}, 3 training steps")
-    model.eval()
-    for _ in range(args.warmup):
-        infer_step()
+        for name, runner in runners.items():
+            profile_steps(runner.train_step, device, args.profile,
+                          f"{arch} {setting['img_size']}px {name}, batch {B}, 3 training steps")
+    for runner in runners.values():
+        runner.model.eval()
+        for _ in range(args.warmup):
+            runner.infer_step()
     sync(device)
-    infer = timer(infer_step)
-    result = dict(
-        train_img_s=B / train['median_s'], train_step_s=train['median_s'],
-        train_all_s=train['all_s'], infer_img_s=B / infer['median_s'],
-        infer_step_s=infer['median_s'], infer_all_s=infer['all_s'], peak_mem_bytes=peak,
-        params=sum(p.numel() for p in model.parameters()))
-    del model, optimizer, images, labels
+    for _ in range(args.repeats):
+        for name, runner in runners.items():
+            results[name]['infer_all_s'] += timer(runner.infer_step, repeats=1)['all_s']
+    for r in results.values():
+        for kind in ('train', 'infer'):
+            r[f'{kind}_step_s'] = statistics.median(r[f'{kind}_all_s'])
+            r[f'{kind}_img_s'] = B / r[f'{kind}_step_s']
+    del runners, images, labels
     if device.type == 'cuda':
         torch.cuda.empty_cache()
-    return result
+    return results
 
 
 def profile_steps(step: Callable[[], None], device: torch.device, path: str,
@@ -220,31 +243,51 @@ def measure_life_only(embed_dims, tokens_hw, batch, args, device, timer) -> Dict
     dtype = amp_dtype(args.amp)
     life = LIFE(embed_dims).to(device)
     linear = nn.Linear(embed_dims, 3 * embed_dims).to(device)
-    candidates = {'linear': lambda: linear(x)}
-    for impl in ('reference', 'fast'):
-        if impl == 'fast' and fast_path_unavailable(x) is not None:
-            continue
-        candidates[impl] = lambda: life(x, (H, W), 1)  # life.impl is set before timing
-    result = {}
-    for name, fn in candidates.items():
-        if name != 'linear':
-            life.impl = name
+    small = torch.randn(2, N, embed_dims, device=device, requires_grad=True)
+    small_grad = torch.randn(2, N, 3 * embed_dims, device=device)
+    candidates = ['linear', 'reference']
+    if fast_path_unavailable(x) is None:
+        candidates.append('fast')
+    autocast = dict(device_type=device.type, dtype=dtype or torch.float32,
+                    enabled=dtype is not None)
 
-        def fwd(fn=fn):
-            with torch.no_grad(), torch.autocast(device.type, dtype=dtype or torch.float32,
-                                                 enabled=dtype is not None):
-                fn()
+    def call(name, inp):
+        if name == 'linear':
+            return linear(inp)
+        life.impl = name
+        return life(inp, (H, W), 1)
 
-        def fwd_bwd(fn=fn):
-            with torch.autocast(device.type, dtype=dtype or torch.float32,
-                                enabled=dtype is not None):
-                out = fn()
-            out.backward(grad.to(out.dtype))
+    def fwd(name, inp=x):
+        with torch.no_grad(), torch.autocast(**autocast):
+            call(name, inp)
 
+    def fwd_bwd(name, inp=x, g=grad):
+        with torch.autocast(**autocast):
+            out = call(name, inp)
+        out.backward(g.to(out.dtype))
+
+    result = {name: dict(fwd_all_s=[], fwd_bwd_all_s=[]) for name in candidates}
+    for name in candidates:
         for _ in range(args.warmup):
-            fwd_bwd()
+            fwd_bwd(name)
+            fwd_bwd(name, small, small_grad)
+    sync(device)
+    for _ in range(args.repeats):
+        for name in candidates:
+            result[name]['fwd_all_s'] += timer(lambda: fwd(name), repeats=1)['all_s']
+            result[name]['fwd_bwd_all_s'] += timer(lambda: fwd_bwd(name), repeats=1)['all_s']
+    for name in candidates:
+        r = result[name]
+        r['fwd_s'] = statistics.median(r['fwd_all_s'])
+        r['fwd_bwd_s'] = statistics.median(r['fwd_bwd_all_s'])
+        # host (CPU) time of one forward + backward on 2 images, where the device work is
+        # negligible: the launch and Python overhead that a CPU-bound training step pays
         sync(device)
-        result[name] = dict(fwd_s=timer(fwd)['median_s'], fwd_bwd_s=timer(fwd_bwd)['median_s'])
+        t0 = time.perf_counter()
+        for _ in range(max(5, 5 * args.steps)):
+            fwd_bwd(name, small, small_grad)
+        r['host_fwd_bwd_s'] = (time.perf_counter() - t0) / max(5, 5 * args.steps)
+        sync(device)
     return result
 
 
@@ -290,23 +333,23 @@ def print_tables(report: Dict[str, object]) -> None:
             fmt(p['infer_img_s'], '.0f'), fmt(l['infer_img_s'], '.0f'), fmt(r['infer_ratio']),
             fmt(mem[0]), fmt(mem[1]), fmt(r['mem_ratio'])]) + ' |')
     if report.get('micro'):
-        print('\nLIFE-only (one layer, ms; ratio = nn.Linear time / LIFE time):')
+        print('\nLIFE-only, one layer vs the nn.Linear(C, 3C) it replaces (ms; device time at '
+              'the row\'s batch, and host time of fwd+bwd on 2 images):')
         head = ('C', 'tokens', 'batch', 'Linear fwd', 'ref fwd', 'fast fwd', 'Linear fwd+bwd',
-                'ref fwd+bwd', 'fast fwd+bwd', 'fast fwd x', 'fast fwd+bwd x')
+                'ref fwd+bwd', 'fast fwd+bwd', 'host Linear', 'host ref', 'host fast')
         print('| ' + ' | '.join(head) + ' |')
         print('|' + '---|' * len(head))
         for m in report['micro']:
             t = m['times']
             get = lambda k, f: None if k not in t else t[k][f] * 1e3  # noqa: E731
-            fast = t.get('fast')
             print('| ' + ' | '.join([
                 str(m['embed_dims']), f"{m['hw'][0]}x{m['hw'][1]}+1", str(m['batch_size']),
                 fmt(get('linear', 'fwd_s'), '.3f'), fmt(get('reference', 'fwd_s'), '.3f'),
                 fmt(get('fast', 'fwd_s'), '.3f'), fmt(get('linear', 'fwd_bwd_s'), '.3f'),
                 fmt(get('reference', 'fwd_bwd_s'), '.3f'), fmt(get('fast', 'fwd_bwd_s'), '.3f'),
-                fmt(ratio(t['linear']['fwd_s'], fast['fwd_s']) if fast else None),
-                fmt(ratio(t['linear']['fwd_bwd_s'], fast['fwd_bwd_s']) if fast else None)])
-                  + ' |')
+                fmt(get('linear', 'host_fwd_bwd_s'), '.3f'),
+                fmt(get('reference', 'host_fwd_bwd_s'), '.3f'),
+                fmt(get('fast', 'host_fwd_bwd_s'), '.3f')]) + ' |')
 
 
 def main(argv=None) -> Dict[str, object]:
@@ -324,8 +367,8 @@ def main(argv=None) -> Dict[str, object]:
             setting = dict(SMOKE if args.smoke else SETTINGS[name])
             if args.batch_size:
                 setting['batch_size'] = args.batch_size
-            plain = measure_model(arch, setting, False, args, device, timer)
-            life = measure_model(arch, setting, True, args, device, timer)
+            both = measure_row(arch, setting, args, device, timer)
+            plain, life = both['plain'], both['life']
             row = dict(arch=arch, setting=name, **setting, plain=plain, life=life,
                        train_ratio=ratio(life['train_img_s'], plain['train_img_s']),
                        infer_ratio=ratio(life['infer_img_s'], plain['infer_img_s']),

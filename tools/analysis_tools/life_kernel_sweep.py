@@ -1,48 +1,58 @@
-"""Time the fast LIFE path's kernels under several tile configurations (CUDA only).
+"""Device time of the fast LIFE path's kernels under several tile configurations (CUDA only).
 
-    python tools/analysis_tools/life_kernel_sweep.py [--sizes 192:8:512 192:14:256 384:8:512]
+    python tools/analysis_tools/life_kernel_sweep.py [--sizes 192:8:512 384:14:256]
 
-Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``). For every
+Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``). For every tile
 configuration of ``life_gemm_kernel`` (BM, BK, warps, stages) and of ``dw_grad_kernel``
-(BM, BC, warps) it times one LIFE forward and forward + backward under bf16 autocast (median of
-CUDA-event timings) next to ``nn.Linear(C, 3C)``, and prints the registers and spills of the
-compiled kernels. The first configuration is the default of ``life_fast.gemm_config`` /
-``life_fast.dw_config``; change those functions to adopt a better one.
+(BM, BC, warps) it runs LIFE forward + backward under bf16 autocast inside ``torch.profiler``
+and prints the device time per call of each kernel (so host overhead and machine noise do not
+enter), next to ``nn.Linear(C, 3C)``'s. The first configuration is the default of
+``life_fast.gemm_config`` / ``life_fast.dw_config``; change those to adopt a better one.
 """
 import argparse
-import statistics
+from collections import defaultdict
 
 import torch
+from torch.profiler import ProfilerActivity, profile
 
-GEMM_VARIANTS = [None, (32, 32, 4, 2), (64, 64, 8, 2), (128, 32, 8, 2), (64, 32, 4, 3)]
-DW_VARIANTS = [None, (64, 64, 4), (16, 64, 4), (32, 32, 2)]
+GEMM_VARIANTS = [None, (32, 32, 8, 1), (64, 64, 8, 1), (128, 32, 8, 1), (64, 32, 4, 1)]
+DW_VARIANTS = [(32, 64, 4), (128, 64, 4), (64, 32, 2)]
 
 
-def bench(fn, steps=20, repeats=7):
-    for _ in range(5):
+def device_times(fn, calls=10):
+    """Per-call device time (us) of each kernel name, over ``calls`` calls of ``fn``."""
+    for _ in range(3):
         fn()
-    times = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(steps):
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(calls):
             fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) / steps)
-    return statistics.median(times)
+        torch.cuda.synchronize()
+    times = defaultdict(float)
+    for evt in prof.key_averages():
+        t = getattr(evt, 'self_device_time_total', None)
+        if t is None:
+            t = getattr(evt, 'self_cuda_time_total', 0)
+        if t and evt.device_type == torch.autograd.DeviceType.CUDA:
+            times[evt.key] += t / calls
+    return times
 
 
-def kernel_resources():
-    from mmlife.models.layers import _life_triton as k
-    rows = []
-    for name in ('life_gemm_kernel', 'dw_grad_kernel'):
-        fn = getattr(k, name)
-        for caches in getattr(fn, 'device_caches', {}).values():
-            for key, ck in caches[0].items():
-                rows.append((name, getattr(ck, 'n_regs', '?'), getattr(ck, 'n_spills', '?'),
-                             getattr(getattr(ck, 'metadata', None), 'num_warps', '?')))
-    return rows
+def short(name):
+    for k in ('life_gemm_kernel', 'dw_grad_kernel'):
+        if k in name:
+            return k
+    if 'gemm' in name or 'nvjet' in name or 'cutlass' in name or 'sm90' in name:
+        return 'cublas'
+    return 'other'
+
+
+def summarize(times):
+    out = defaultdict(float)
+    for k, v in times.items():
+        out[short(k)] += v
+    out['total'] = sum(times.values())
+    return dict(out)
 
 
 def main():
@@ -54,9 +64,10 @@ def main():
     from mmlife.models import LIFE
     from mmlife.models.layers import life_fast
     default_gemm, default_dw = life_fast.gemm_config, life_fast.dw_config
-    print(f'GPU: {torch.cuda.get_device_name()}')
-    print('| size | variant | Linear fwd ms | LIFE fwd ms | Linear f+b ms | LIFE f+b ms |')
-    print('|---|---|---|---|---|---|')
+    print(f'GPU: {torch.cuda.get_device_name()}; device us per call of fwd+bwd')
+    print('| size | variant | Linear total | LIFE total | life_gemm_kernel | dw_grad_kernel | '
+          'cuBLAS | other |')
+    print('|---|---|---|---|---|---|---|---|')
     for size in args.sizes:
         C, g, B = (int(v) for v in size.split(':'))
         x = torch.randn(B, 1 + g * g, C, device='cuda', requires_grad=True)
@@ -64,39 +75,44 @@ def main():
         life = LIFE(C, impl='fast').cuda()
         linear = torch.nn.Linear(C, 3 * C).cuda()
 
-        def fwd(m):
-            with torch.no_grad(), torch.autocast('cuda', dtype=torch.bfloat16):
-                m(x, (g, g), 1) if m is life else m(x)
-
         def fwd_bwd(m):
             with torch.autocast('cuda', dtype=torch.bfloat16):
                 out = m(x, (g, g), 1) if m is life else m(x)
             out.backward(grad)
 
-        lin = (bench(lambda: fwd(linear)), bench(lambda: fwd_bwd(linear)))
-        variants = [('gemm', v) for v in GEMM_VARIANTS] + [('dw', v) for v in DW_VARIANTS[1:]]
+        lin = summarize(device_times(lambda: fwd_bwd(linear)))
+        variants = [('gemm', v) for v in GEMM_VARIANTS] + [('dw', v) for v in DW_VARIANTS]
         if args.variants == 'default':
             variants = variants[:1]
         for kind, v in variants:
             life_fast.gemm_config, life_fast.dw_config = default_gemm, default_dw
+            life_fast._GEMM_CFG.clear()
             if kind == 'gemm' and v is not None:
-                def cfg(M, K, N, KS, v=v):
-                    base = default_gemm(M, K, N, KS)
+                def cfg(K, N, KS, cd, v=v):
+                    base = default_gemm(K, N, KS, cd)
                     return dict(base, BM=v[0], BK=v[1], num_warps=v[2], num_stages=v[3])
                 life_fast.gemm_config = cfg
             elif kind == 'dw':
-                life_fast.dw_config = lambda M, K, KS, v=v: dict(BM=v[0], BC=v[1], num_warps=v[2])
+                life_fast.dw_config = lambda K, KS, v=v: dict(BM=v[0], BC=v[1], num_warps=v[2],
+                                                              num_stages=1)
             try:
-                t = (bench(lambda: fwd(life)), bench(lambda: fwd_bwd(life)))
+                t = summarize(device_times(lambda: fwd_bwd(life)))
             except Exception as err:  # a configuration the compiler rejects
-                print(f'| {size} | {kind} {v} | failed: {type(err).__name__}: {err} |')
+                print(f'| {size} | {kind} {v} | failed: {type(err).__name__}: {str(err)[:80]} |')
                 continue
-            print(f'| {size} | {kind} {v or "default"} | {lin[0]:.3f} | {t[0]:.3f} | '
-                  f'{lin[1]:.3f} | {t[1]:.3f} |', flush=True)
+            print(f"| {size} | {kind} {v or 'default'} | {lin['total']:.0f} | {t['total']:.0f} "
+                  f"| {t.get('life_gemm_kernel', 0):.0f} | {t.get('dw_grad_kernel', 0):.0f} | "
+                  f"{t.get('cublas', 0):.0f} | {t.get('other', 0):.0f} |", flush=True)
         life_fast.gemm_config, life_fast.dw_config = default_gemm, default_dw
-    print('\nkernel, registers, spills, warps:')
-    for row in sorted(set(kernel_resources()), key=str):
-        print(row)
+        life_fast._GEMM_CFG.clear()
+    from mmlife.models.layers import _life_triton as k
+    print('\ncompiled kernels (registers, spills, warps, shared bytes):')
+    for name in ('life_gemm_kernel', 'dw_grad_kernel'):
+        for caches in getattr(getattr(k, name), 'device_caches', {}).values():
+            for ck in caches[0].values():
+                md = getattr(ck, 'metadata', None)
+                print(name, getattr(ck, 'n_regs', '?'), getattr(ck, 'n_spills', '?'),
+                      getattr(md, 'num_warps', '?'), getattr(md, 'shared', '?'))
 
 
 if __name__ == '__main__':

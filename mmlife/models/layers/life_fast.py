@@ -76,6 +76,9 @@ def fast_path_unavailable(x: torch.Tensor) -> Optional[str]:
         return 'TorchScript cannot script or trace Triton kernels'
     if torch.compiler.is_compiling():
         return 'under torch.compile the reference path is compiled instead'
+    if torch.are_deterministic_algorithms_enabled():
+        return ('torch.use_deterministic_algorithms(True) is set, and its bias/conv-weight '
+                'gradients are summed with atomics')
     try:
         _kernels()
     except ImportError as err:
@@ -102,17 +105,26 @@ def _next_pow2(n: int) -> int:
     return 1 << max(0, (n - 1).bit_length())
 
 
-def gemm_config(M: int, K: int, N: int, KS: int) -> dict:
-    """Tile sizes of ``life_gemm_kernel``: every output column of a row tile in one program."""
+def gemm_config(K: int, N: int, KS: int, cd: torch.dtype) -> dict:
+    """Tile sizes of ``life_gemm_kernel``: every output column of a row tile in one program.
+
+    Chosen from the compiler's register/spill report for sm_90 (see
+    ``docs/performance.md``): the float32 accumulator ``BM x BN`` takes 64 registers a thread
+    with 16 warps for 128 x 256 (C = 192) or 64 x 512 (C = 384), and the conv prologue stays
+    within 128 registers, without spills. Its tap loads are not software-pipelined
+    (``num_stages=1``): pipelining would stage every tap in shared memory.
+    """
     BN = max(16, _next_pow2(N))
-    BM = max(16, min(64, 16384 // BN))
-    return dict(BM=BM, BK=32 if K > 16 else 16, BN=BN, num_warps=8 if BM * BN >= 8192 else 4,
-                num_stages=2)
+    if cd == torch.float32:  # float32 operands: the IEEE dot needs more registers
+        return dict(BM=min(128, max(16, 16384 // BN)), BK=16, BN=BN, num_warps=16,
+                    num_stages=1)
+    return dict(BM=min(128, max(16, 32768 // BN)), BK=32 if K > 16 else 16, BN=BN,
+                num_warps=16 if BN >= 256 else 8, num_stages=1 if KS > 1 else 2)
 
 
-def dw_config(M: int, K: int, KS: int) -> dict:
-    """Tile sizes of ``dw_grad_kernel``."""
-    return dict(BM=32, BC=min(64, max(16, _next_pow2(K))), num_warps=4)
+def dw_config(K: int, KS: int) -> dict:
+    """Tile sizes of ``dw_grad_kernel`` (152 registers, no spills, for a 5 x 5 conv)."""
+    return dict(BM=64, BC=min(32, max(16, _next_pow2(K))), num_warps=4, num_stages=1)
 
 
 _NUM_SMS = {}
@@ -120,44 +132,19 @@ _NUM_SMS = {}
 
 def _num_sms(device) -> int:
     if device.type != 'cuda':
-        return 8
+        return 4
     idx = device.index if device.index is not None else torch.cuda.current_device()
     if idx not in _NUM_SMS:
         _NUM_SMS[idx] = torch.cuda.get_device_properties(idx).multi_processor_count
     return _NUM_SMS[idx]
 
 
-class _Grouped:
-    """A 2-D view of a token-major tensor whose channel ``j`` sits at column
-    ``(j // d) * part_stride + j % d`` of row stride ``rs`` (``d = width`` for a plain matrix)."""
-
-    __slots__ = ('t', 'offset', 'rs', 'ps', 'd')
-
-    def __init__(self, t, offset=0, rs=None, ps=0, d=None):
-        self.t, self.offset = t, offset
-        self.rs = t.shape[-1] if rs is None else rs
-        self.ps = ps
-        self.d = (1 << 30) if d is None else d
-
-    @property
-    def ptr(self):
-        return self.t.view(-1)[self.offset:] if self.offset else self.t
-
-    def args(self):
-        return (self.ptr, self.rs, self.ps, self.d)
-
-
-def _slot(buf: torch.Tensor, C: int, offset: int, d: int) -> _Grouped:
-    """Scale slot of a ``[Q | K | V]`` buffer: channels ``[q_s | k_s | v_s]`` of share ``d``."""
-    return _Grouped(buf, offset=offset, rs=3 * C, ps=C, d=d)
-
-
 def _dot_dtype(dtype):
     import triton.language as tl
     if _interpreting():  # the interpreter's bf16/fp16 dot is not reliable; check logic in fp32
         return tl.float32
-    return {torch.float32: tl.float32, torch.float16: tl.float16,
-            torch.bfloat16: tl.bfloat16}[dtype]
+    return getattr(tl, {torch.float32: 'float32', torch.float16: 'float16',
+                        torch.bfloat16: 'bfloat16'}[dtype])
 
 
 def _precision(dtype) -> str:
@@ -173,55 +160,70 @@ def _empty(shape, dtype, device):
     return t
 
 
-def _gemm(src: _Grouped, K: int, w: torch.Tensor, transpose_w: bool, N: int, out: _Grouped,
-          geom, cd, bias=None, conv=None, g: Optional[_Grouped] = None, store_a=None,
-          colsum=False):
-    """Launch ``life_gemm_kernel``; returns the column-sum partials if asked for."""
+def _cdiv(a: int, b: int) -> int:
+    return (a + b - 1) // b
+
+
+# Addressing of a 2-D token-major operand: (tensor, row stride, part stride, part width, offset).
+# Channel j sits at column offset + (j // part width) * part stride + j % part width.
+_FLAT = 1 << 30
+
+
+def _plain(t):
+    return (t, t.shape[-1], 0, _FLAT, 0)
+
+
+def _slot(t, C, offset, d):
+    """Scale slot of a ``[Q | K | V]`` buffer: channels ``[q_s | k_s | v_s]`` of share ``d``."""
+    return (t, 3 * C, C, d, offset)
+
+
+def _gemm(src, K, w, transpose_w, N, out, geom, cd, bias=None, conv=None, g=None,
+          store_a=None, db=None, side=()):
+    """Launch ``life_gemm_kernel`` (see its docstring)."""
     k = _kernels()
     M, NTOK, E, H, W, mask = geom
     KS, FLIP, cw, cb = conv if conv is not None else (1, False, None, None)
-    cfg = gemm_config(M, K, N, KS)
+    cfg = _GEMM_CFG.get((K, N, KS, cd))
+    if cfg is None:
+        cfg = _GEMM_CFG[(K, N, KS, cd)] = gemm_config(K, N, KS, cd)
     BM = cfg['BM']
-    grid = (triton_cdiv(M, BM), )
-    cs = _empty((grid[0], K), torch.float32, w.device) if colsum else None
     # B operand: forward y = A @ W.T (W is (N, K)); backward dA = dY @ W (W is (K, N))
     w_sk, w_sn = (w.stride(1), w.stride(0)) if transpose_w else (w.stride(0), w.stride(1))
-    dummy = out.t
-    k.life_gemm_kernel[grid](
-        *src.args(), *(g.args() if g is not None else (dummy, 0, 0, 1)),
-        cw if cw is not None else dummy, cb if cb is not None else dummy,
-        mask if mask is not None else dummy,
-        w, w_sk, w_sn, bias if bias is not None else dummy,
-        *out.args(), store_a if store_a is not None else dummy, cs if cs is not None else dummy,
-        M, K, N, NTOK, E, H, W,
+    dummy = out[0]
+    g = g if g is not None else (dummy, 0, 0, 1, 0)
+    s0 = side[0] if len(side) > 0 else (dummy, dummy)
+    s1 = side[1] if len(side) > 1 else (dummy, dummy)
+    k.life_gemm_kernel[(_cdiv(M, BM), )](
+        src[0], g[0], cw if cw is not None else dummy, cb if cb is not None else dummy,
+        mask if mask is not None else dummy, w, bias if bias is not None else dummy, out[0],
+        store_a if store_a is not None else dummy, db if db is not None else dummy,
+        s0[0], s0[1], s1[0], s1[1], M, NTOK, E, H, W,
+        K=K, N=N, SRC_RS=src[1], SRC_PS=src[2], SRC_D=src[3], SRC_OFF=src[4],
+        G_RS=g[1], G_PS=g[2], G_D=g[3], G_OFF=g[4], W_SK=w_sk, W_SN=w_sn,
+        OUT_RS=out[1], OUT_PS=out[2], OUT_D=out[3], OUT_OFF=out[4],
+        S0_N=s0[0].numel() if len(side) > 0 else 0, S1_N=s1[0].numel() if len(side) > 1 else 0,
         KS=KS, FLIP=FLIP, HAS_CB=cb is not None, HAS_MASK=mask is not None and KS > 1,
-        HAS_G=g is not None, HAS_BIAS=bias is not None, STORE_A=store_a is not None,
-        COLSUM=colsum, DOT_DTYPE=_dot_dtype(cd), PRECISION=_precision(cd),
-        BM=BM, BK=cfg['BK'], BN=cfg['BN'], num_warps=cfg['num_warps'],
-        num_stages=cfg['num_stages'])
-    return cs
+        HAS_G=g[0] is not dummy, HAS_BIAS=bias is not None, STORE_A=store_a is not None,
+        COLSUM=db is not None, DOT_DTYPE=_dot_dtype(cd), PRECISION=_precision(cd), **cfg)
 
 
-def _dw_grad(dz: torch.Tensor, y: _Grouped, K: int, KS: int, cw, cb, geom, z_out):
+_GEMM_CFG = {}
+
+
+def _dw_grad(dz, y, K, KS, cw, cb, geom, z_out, gw, gb):
     k = _kernels()
     M, NTOK, E, H, W, mask = geom
-    cfg = dw_config(M, K, KS)
+    cfg = dw_config(K, KS)
     BM, BC = cfg['BM'], cfg['BC']
-    num_tiles = triton_cdiv(M, BM)
-    cblocks = triton_cdiv(K, BC)
+    num_tiles = _cdiv(M, BM)
+    cblocks = _cdiv(K, BC)
     progs = max(1, min(num_tiles, (4 * _num_sms(dz.device)) // cblocks))
-    KKP = _next_pow2(KS * KS + 1)
-    part = _empty((progs, KKP, K), torch.float32, dz.device)
     k.dw_grad_kernel[(progs, cblocks)](
-        dz, *y.args(), cw, cb if cb is not None else dz, mask if mask is not None else dz,
-        z_out if z_out is not None else dz, part, M, K, NTOK, E, H, W, num_tiles,
-        KS=KS, HAS_CB=cb is not None, HAS_MASK=mask is not None,
-        STORE_Z=z_out is not None, BM=BM, BC=BC, KKP=KKP, num_warps=cfg['num_warps'])
-    return part
-
-
-def triton_cdiv(a: int, b: int) -> int:
-    return (a + b - 1) // b
+        dz, y[0], cw, cb if cb is not None else dz, mask if mask is not None else dz, z_out,
+        gw, gb if gb is not None else gw, M, NTOK, E, H, W, num_tiles,
+        K=K, Y_RS=y[1], Y_PS=y[2], Y_D=y[3], Y_OFF=y[4], KS=KS, HAS_CB=cb is not None,
+        HAS_MASK=mask is not None, KKP=_next_pow2(KS * KS + 1), **cfg)
 
 
 _MM_OUT_DTYPE = {}
@@ -244,9 +246,8 @@ def _mm(a: torch.Tensor, b: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
 
 
 class _LIFEFunction(torch.autograd.Function):
-    """LIFE forward/backward on the fast path. Inputs after ``meta``: for every scale its
-    point-wise weight and bias, then for every conv its depthwise weight and bias (None for a
-    missing bias)."""
+    """LIFE forward/backward on the fast path. ``params`` are, for every scale, its point-wise
+    weight and bias, then for every conv its depthwise weight and bias (None for no bias)."""
 
     @staticmethod
     def forward(ctx, x, mask, meta, *params):
@@ -260,18 +261,25 @@ class _LIFEFunction(torch.autograd.Function):
         offsets = [sum(split[:s]) for s in range(S)]
         geom = (M, NTOK, E, H, W, mask)
         need_grad = any(ctx.needs_input_grad)
-        with torch.autocast(device_type=x.device.type, enabled=False):
+        dev = x.device
+        with torch.autocast(device_type=dev.type, enabled=False):
             x2 = x.reshape(M, C)
             if not x2.is_contiguous():
                 x2 = x2.contiguous()
-            wl = [w.to(cd) for w in pw_w]
-            out = _empty((B, NTOK, 3 * C), cd, x.device)
-            x_c = x2 if x2.dtype == cd else (_empty((M, C), cd, x.device) if need_grad else None)
+            # matmul-dtype copies of the point-wise weights of scales >= 1, written by the
+            # first launch (scale 0 reads its weight as it is and converts in registers)
+            wl = [pw_w[0]] + [w if w.dtype == cd else torch.empty_like(w, dtype=cd)
+                              for w in pw_w[1:]]
+            side = [(w, c) for w, c in zip(pw_w[1:], wl[1:]) if c is not w]
+            out = _empty((B, NTOK, 3 * C), cd, dev)
+            x_c = x2 if x2.dtype == cd else (_empty((M, C), cd, dev) if need_grad else None)
             for s in range(S):
                 dst = _slot(out, C, offsets[s], split[s])
                 if s == 0:
-                    _gemm(_Grouped(x2), C, wl[0], True, widths[0], dst, geom, cd, bias=pw_b[0],
-                          store_a=x_c if x_c is not x2 else None)
+                    _gemm(_plain(x2), C, wl[0], True, widths[0], dst, geom, cd, bias=pw_b[0],
+                          store_a=x_c if x_c is not x2 else None, side=side[:2])
+                    for w, c in side[2:]:
+                        c.copy_(w)
                 else:
                     src = _slot(out, C, offsets[s - 1], split[s - 1])
                     conv = (kernel_sizes[s], False, dw_w[s - 1], dw_b[s - 1])
@@ -305,6 +313,17 @@ class _LIFEFunction(torch.autograd.Function):
         geom = (M, NTOK, E, H, W, mask)
         dev = out.device
         pdt = ctx.param_dtypes
+        # every atomically accumulated gradient lives in one zeroed float32 buffer:
+        # point-wise biases, then per conv its weight (K, k*k) and bias (K,)
+        sizes = [widths[s] if ctx.has_pw_bias[s] else 0 for s in range(S)]
+        for i in range(S - 1):
+            sizes += [widths[i] * kernel_sizes[i + 1]**2, widths[i] if ctx.has_dw_bias[i] else 0]
+        flat = torch.zeros(sum(sizes), dtype=torch.float32, device=dev)
+        views, pos = [], 0
+        for n in sizes:
+            views.append(flat[pos:pos + n] if n else None)
+            pos += n
+        db_pw, dw_views = views[:S], views[S:]
         grads_pw = [None] * (2 * S)
         grads_dw = [None] * (2 * (S - 1))
         with torch.autocast(device_type=dev.type, enabled=False):
@@ -320,28 +339,24 @@ class _LIFEFunction(torch.autograd.Function):
                 else:
                     dst = _empty((M, C), ctx.x_dtype, dev)
                 if s == S - 1:
-                    cs = _gemm(g_s, widths[s], wl[s], False, dst.shape[1], _Grouped(dst), geom,
-                               cd, store_a=dy, colsum=ctx.has_pw_bias[s])
+                    _gemm(g_s, widths[s], wl[s], False, dst.shape[1], _plain(dst), geom, cd,
+                          store_a=dy, db=db_pw[s])
                 else:
                     conv = (kernel_sizes[s + 1], True, dw_w[s], None)
-                    cs = _gemm(_Grouped(dz), widths[s], wl[s], False, dst.shape[1],
-                               _Grouped(dst), geom, cd, conv=conv, g=g_s, store_a=dy,
-                               colsum=ctx.has_pw_bias[s])
+                    _gemm(_plain(dz), widths[s], wl[s], False, dst.shape[1], _plain(dst), geom,
+                          cd, conv=conv, g=g_s, store_a=dy, db=db_pw[s])
                 if ctx.has_pw_bias[s]:
-                    grads_pw[2 * s + 1] = cs.sum(0).to(pdt[2 * s + 1])
+                    grads_pw[2 * s + 1] = _cast(db_pw[s], pdt[2 * s + 1])
                 if s > 0:
                     # conv of scale s: input y_{s-1} (slot s-1 of out), output gradient dst
-                    ks = kernel_sizes[s]
-                    z = _empty((M, widths[s - 1]), cd, dev)
-                    part = _dw_grad(dst, _slot(out, C, offsets[s - 1], split[s - 1]),
-                                    widths[s - 1], ks, dw_w[s - 1], dw_b[s - 1], geom, z)
-                    part = part.sum(0)
-                    kk = ks * ks
-                    iw, ib = 2 * S + 2 * (s - 1), 2 * S + 2 * (s - 1) + 1
-                    grads_dw[2 * (s - 1)] = part[:kk].t().reshape(
-                        widths[s - 1], 1, ks, ks).to(pdt[iw])
-                    if ctx.has_dw_bias[s - 1]:
-                        grads_dw[2 * (s - 1) + 1] = part[kk].to(pdt[ib])
+                    ks, i = kernel_sizes[s], s - 1
+                    z = _empty((M, widths[i]), cd, dev)
+                    gw, gb = dw_views[2 * i], dw_views[2 * i + 1]
+                    _dw_grad(dst, _slot(out, C, offsets[i], split[i]), widths[i], ks,
+                             dw_w[i], dw_b[i], geom, z, gw, gb)
+                    grads_dw[2 * i] = _cast(gw.view(widths[i], 1, ks, ks), pdt[2 * S + 2 * i])
+                    if gb is not None:
+                        grads_dw[2 * i + 1] = _cast(gb, pdt[2 * S + 2 * i + 1])
                     grads_pw[2 * s] = _mm(dy.t(), z, pdt[2 * s])
                     dz = dst
                 else:
@@ -349,6 +364,10 @@ class _LIFEFunction(torch.autograd.Function):
                     dx = dst
         dx = dx.view(B, NTOK, C) if ctx.needs_input_grad[0] else None
         return (dx, None, None, *grads_pw, *grads_dw)
+
+
+def _cast(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    return t if t.dtype == dtype else t.to(dtype)
 
 
 def _autocast_dtype(x: torch.Tensor) -> torch.dtype:

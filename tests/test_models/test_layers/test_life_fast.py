@@ -123,14 +123,33 @@ def test_fast_output_dtype_and_grad_dtypes():
 
 
 @needs_cuda
-def test_fast_is_deterministic():
-    # no atomics: two runs on the same input give bitwise equal results (a race would not)
+def test_fast_is_deterministic_where_no_atomics():
+    # outputs, input gradient and point-wise weight gradients use no atomics: two runs on the
+    # same input are bitwise equal (a race would not be); the atomically summed bias and conv
+    # weight gradients agree to rounding
     life = make_life(192)
     x, grad, mask = make_case(192, (14, 14), 1, B=8, use_mask=True)
     a = run(life, 'fast', x, (14, 14), 1, mask, grad, torch.float32, amp=True)
     b = run(life, 'fast', x, (14, 14), 1, mask, grad, torch.float32, amp=True)
-    for u, v in zip(a, b):
-        assert torch.equal(u, v)
+    names = ['out', 'dx'] + [n for n, _ in life.named_parameters()]
+    for name, u, v in zip(names, a, b):
+        if name in ('out', 'dx') or name.startswith('pointwise') and name.endswith('weight'):
+            assert torch.equal(u, v), name
+        else:
+            torch.testing.assert_close(u, v, rtol=1e-5, atol=1e-6)
+
+
+@needs_cuda
+def test_deterministic_mode_uses_reference(monkeypatch):
+    monkeypatch.delenv(life_fast.ENV_VAR, raising=False)
+    x = torch.randn(1, 17, 48, device='cuda')
+    torch.use_deterministic_algorithms(True)
+    try:
+        assert not life_fast.use_fast_path(None, x)
+        with pytest.raises(RuntimeError, match='use_deterministic_algorithms'):
+            life_fast.use_fast_path('fast', x)
+    finally:
+        torch.use_deterministic_algorithms(False)
 
 
 @needs_cuda
@@ -154,23 +173,29 @@ def test_auto_picks_fast_on_cuda(monkeypatch):
 
 @needs_cuda
 def test_backbone_fast_matches_reference():
+    # DeiT-T with LIFE in every block, bf16 autocast: the fast path is as close to the float32
+    # model as the reference path under the same autocast
     from mmlife.models import LIFEVisionTransformer
     torch.manual_seed(0)
     model = LIFEVisionTransformer(arch='deit-tiny', img_size=32, patch_size=4,
                                   drop_path_rate=0.).cuda()
     imgs = torch.randn(4, 3, 32, 32, device='cuda')
     outs = {}
-    for impl in ('reference', 'fast'):
+    for impl, amp in (('reference', False), ('reference', True), ('fast', True)):
         for m in model.modules():
             if isinstance(m, LIFE):
                 m.impl = impl
         model.zero_grad(set_to_none=True)
-        with torch.autocast('cuda', dtype=torch.bfloat16):
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp):
             y = model(imgs)[-1]
         y.float().pow(2).sum().backward()
-        outs[impl] = [y.float()] + [p.grad.float() for p in model.parameters()]
-    errs = rel_errors(outs['fast'], outs['reference'])
-    assert max(errs) < 5e-2, max(errs)
+        outs[(impl, amp)] = [y.double()] + [p.grad.double() for p in model.parameters()]
+    exact = outs[('reference', False)]
+    ref_errs = rel_errors(outs[('reference', True)], exact)
+    fast_errs = rel_errors(outs[('fast', True)], exact)
+    for name, r, f in zip(['out'] + [n for n, _ in model.named_parameters()], ref_errs,
+                          fast_errs):
+        assert f <= 2 * r + 5e-3, f'{name}: fast {f:.2e} vs reference bf16 {r:.2e}'
 
 
 # ---------------------------------------------------------------- CPU: dispatch and switches
@@ -243,7 +268,8 @@ def test_kernels_in_triton_interpreter():
     interpreter in float32 against the float64 reference path."""
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))))
-    env = dict(os.environ, TRITON_INTERPRET='1', PYTHONPATH=repo, OMP_NUM_THREADS='1')
+    env = dict(os.environ, TRITON_INTERPRET='1', OMP_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([repo, os.environ.get('PYTHONPATH', '')]))
     proc = subprocess.run([sys.executable, '-c', INTERPRETER_SCRIPT], env=env, cwd=repo,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
