@@ -1,0 +1,59 @@
+# CIFAR-100 read as an image folder: data/cifar100/{train,test}/<class>/*.png
+# (tools/dataset_converters/cifar100.py writes it from the official python pickles).
+# DeiT-style augmentation at the native 32x32, as cifar10_bs64_folder.py.
+dataset_type = 'CustomDataset'
+data_root = 'data/cifar100'
+num_classes = 100
+# CIFAR-100 statistics, in RGB 0-255
+mean = [129.304, 124.070, 112.434]
+std = [68.170, 65.392, 70.418]
+
+data_preprocessor = dict(num_classes=num_classes, mean=mean, std=std, to_rgb=True)
+
+bgr_mean = mean[::-1]
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomCrop', crop_size=32, padding=4, padding_mode='reflect'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(
+        type='RandAugment',
+        policies='timm_increasing',
+        num_policies=2,
+        total_level=10,
+        magnitude_level=9,
+        magnitude_std=0.5,
+        hparams=dict(pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
+    dict(
+        type='RandomErasing',
+        erase_prob=0.25,
+        mode='rand',
+        min_area_ratio=0.02,
+        max_area_ratio=1 / 3,
+        fill_color=bgr_mean,
+        fill_std=std[::-1]),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=4,
+    persistent_workers=True,
+    dataset=dict(
+        type=dataset_type, data_root=data_root, data_prefix='train', pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=256,
+    num_workers=4,
+    persistent_workers=True,
+    dataset=dict(
+        type=dataset_type, data_root=data_root, data_prefix='test', pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+val_evaluator = dict(type='Accuracy', topk=(1, 5))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

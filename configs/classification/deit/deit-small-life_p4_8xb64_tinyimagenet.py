@@ -1,0 +1,5 @@
+# DeiT-Small-LIFE on Tiny-ImageNet: identical to deit-small_p4_8xb64_tinyimagenet.py but LIFE makes
+# Q, K, V.
+_base_ = './deit-small_p4_8xb64_tinyimagenet.py'
+
+model = dict(backbone=dict(use_life=True))

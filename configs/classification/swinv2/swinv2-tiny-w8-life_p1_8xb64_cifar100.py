@@ -1,0 +1,6 @@
+# SwinV2-T-LIFE on CIFAR-100: identical to swinv2-tiny-w8_p1_8xb64_cifar100.py but LIFE makes Q, K,
+# V
+# inside every window (shifted-window regions masked, see mmlife/models/backbones/swinv2_life.py).
+_base_ = './swinv2-tiny-w8_p1_8xb64_cifar100.py'
+
+model = dict(backbone=dict(use_life=True))

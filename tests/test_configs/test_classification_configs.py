@@ -1,0 +1,114 @@
+"""Every classification config (the Table 1 matrix) builds; two images made by its own train
+pipeline at the dataset's native resolution go forward and backward through the full model, and
+one made by its test pipeline through prediction."""
+import glob
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import init_default_scope
+
+import mmlife.models  # noqa: F401
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CFG_ROOT = osp.join(REPO, 'configs', 'classification')
+FAMILIES = ('deit', 't2t_vit', 'swinv2', 'resnet')
+CONFIGS = sorted(p for fam in FAMILIES for p in glob.glob(osp.join(CFG_ROOT, fam, '*.py')))
+DATASETS = {  # file-name suffix -> (classes, native size; Swin uses 256 on ImageNet data)
+    'cifar10': (10, 32), 'cifar100': (100, 32), 'tinyimagenet': (200, 64),
+    'imagenet100': (100, 224), 'in1k': (1000, 224)}
+MODELS_T1 = {  # Table 1 rows -> config-name prefix
+    'DeiT-T': 'deit-tiny_', 'DeiT-T-LIFE': 'deit-tiny-life_', 'DeiT-S': 'deit-small_',
+    'DeiT-S-LIFE': 'deit-small-life_', 'T2T-ViT-12': 't2t-vit-12_',
+    'T2T-ViT-12-LIFE': 't2t-vit-12-life_', 'SwinV2-T': 'swinv2-tiny-w8_',
+    'SwinV2-T-LIFE': 'swinv2-tiny-w8-life_', 'ResNet-18': 'resnet18_', 'ResNet-50': 'resnet50_'}
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """One intra-op thread: on a busy 2-core machine two spinning threads make these full-size
+    models 10x slower (about 30 s of CPU in all with one thread)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def dataset_of(path):
+    stem = osp.basename(path)[:-3].split('_')[-1]
+    return stem.replace('-256px', '')
+
+
+def native_size(path):
+    size = DATASETS[dataset_of(path)][1]
+    return 256 if path.endswith('256px.py') else size
+
+
+def test_table1_matrix_is_complete():
+    names = [osp.basename(p) for p in CONFIGS]
+    for model, prefix in MODELS_T1.items():
+        for ds in DATASETS:
+            hits = [n for n in names if n.startswith(prefix) and dataset_of(n) == ds]
+            assert len(hits) == 1, f'{model} x {ds}: expected one config, found {hits}'
+    assert len(CONFIGS) == len(MODELS_T1) * len(DATASETS)
+
+
+def fake_image(size, rng):
+    # ImageNet-like data are not square and larger than the crop; small datasets are native
+    shape = (size, size, 3) if size <= 64 else (size + 37, size + 61, 3)
+    return rng.integers(0, 256, shape, dtype=np.uint8)
+
+
+def run_pipeline(pipeline_cfg, size, label, rng):
+    assert pipeline_cfg[0]['type'] == 'LoadImageFromFile'
+    pipeline = Compose(pipeline_cfg[1:])  # images are made here, not read
+    img = fake_image(size, rng)
+    return pipeline(dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
+                         gt_label=label))
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=[osp.basename(p)[:-3] for p in CONFIGS])
+def test_config_builds_and_trains_one_step(path):
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'mmpretrain'
+    assert 'mmlife.models' in cfg.custom_imports['imports']
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import MODELS
+
+    num_classes, size = DATASETS[dataset_of(path)][0], native_size(path)
+    assert cfg.model.head.num_classes == num_classes == cfg.data_preprocessor.num_classes
+    backbone = cfg.model.backbone
+    if 'img_size' in backbone:  # the transformers are built for the native resolution
+        assert backbone.img_size == size
+    if backbone.type.startswith('LIFE'):
+        assert backbone.use_life == ('-life' in osp.basename(path))
+
+    torch.manual_seed(0)
+    model_cfg = cfg.model.copy()
+    model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)  # as the Runner does
+    model = MODELS.build(model_cfg)
+    model.train()
+
+    rng = np.random.default_rng(0)
+    train_pipeline = cfg.train_dataloader.dataset.pipeline
+    batch = pseudo_collate([run_pipeline(train_pipeline, size, label, rng)
+                            for label in (0, num_classes - 1)])
+    assert all(img.shape == (3, size, size) for img in batch['inputs'])
+    data = model.data_preprocessor(batch, training=True)
+    losses = model(**data, mode='loss')
+    loss = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(loss)
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+
+    model.eval()
+    sample = run_pipeline(cfg.test_dataloader.dataset.pipeline, size, 0, rng)
+    assert sample['inputs'].shape == (3, size, size)
+    with torch.no_grad():
+        data = model.data_preprocessor(pseudo_collate([sample]), training=False)
+        pred = model(**data, mode='predict')[0]
+    assert pred.pred_score.shape == (num_classes, )
