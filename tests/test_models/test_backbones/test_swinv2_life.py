@@ -1,4 +1,4 @@
-"""SwinV2-LIFE: stock attention maths, LIFE per window, shifted-window regions, per-stage windows."""
+"""SwinV2-LIFE: stock attention maths, LIFE per window, shifted-window regions, stage windows."""
 import copy
 
 import pytest

@@ -1,4 +1,4 @@
-"""T2T-ViT(-LIFE): the attention scale fix, soft splits, the Token Performer, LIFE in the encoder."""
+"""T2T-ViT(-LIFE): the attention scale fix, soft splits, Token Performer, LIFE in the encoder."""
 import copy
 import math
 
