@@ -8,11 +8,12 @@ sees.
 (the bottom/right border next to the wrapped-around top/left border) into the same window; Swin
 masks attention between them. LIFE follows the attention mask by default
 (``life_shift_mode='mask'``): tokens that may not attend to each other are not neighbours for
-LIFE's convs either, i.e. every region of a shifted window is convolved as its own zero-padded
-image. This costs one extra LIFE pass per region over the border windows only (at most four
-regions). ``life_shift_mode='accept'`` convolves the shifted window as one image, like the
-official LIFE code (its multi-scale QKV sees the cyclically shifted window whole); tokens at the
-image border then mix with tokens from the opposite border.
+LIFE's convs either, i.e. every region of a shifted window (a rectangle) goes through LIFE as its
+own zero-padded image. Each token is still computed once, so the multiply-adds are those of plain
+LIFE; only the border windows are split into a few smaller LIFE calls.
+``life_shift_mode='accept'`` convolves the shifted window as one image, like the official LIFE
+code (its multi-scale QKV sees the cyclically shifted window whole): tokens at the image border
+then mix with tokens from the opposite border.
 
 Window sizes can be set per stage (``window_size=[8, 8, 8, 4]``): mmpretrain does not shrink a
 window to a smaller map, and a 32 px input with patch size 1 has a 4x4 map in the last stage.
@@ -70,30 +71,32 @@ class LIFEWindowMSAV2(WindowMSAV2):
     def life_qkv(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """LIFE's ``[Q | K | V]`` for every window, ``(num_windows * B, N, 3C)``.
 
-        With ``life_shift_mode='mask'`` and a shift mask, each region of a window (tokens the
-        mask lets attend to each other) is convolved on its own.
+        With ``life_shift_mode='mask'`` and a shift mask, each region of a window (the tokens
+        the mask lets attend to each other, always a rectangle) goes through LIFE as its own
+        zero-padded image: every token is computed once, so the cost is that of plain LIFE.
         """
-        qkv = self.qkv(x)
         if mask is None or self.life_shift_mode == 'accept':
-            return qkv
+            return self.qkv(x)
         nW, N = mask.shape[:2]
-        B = x.shape[0] // nW
+        B, C = x.shape[0] // nW, x.shape[-1]
+        life, ws_w = self.qkv.life, self.qkv.hw_shape[1]
         # each token's region, named by the first token of the window in the same region
         regions = (mask == 0).to(torch.uint8).argmax(dim=-1)  # (nW, N)
-        mixed = (regions != 0).any(dim=-1)  # windows with more than one region
-        if not bool(mixed.any()):
-            return qkv
-        num_mixed = int(mixed.sum())
-        xm = x.view(B, nW, N, -1)[:, mixed].reshape(B * num_mixed, N, -1)
-        rm = regions[mixed].repeat(B, 1)  # (B * num_mixed, N), windows batch-major like xm
-        out = qkv.view(B, nW, N, -1)[:, mixed].reshape(B * num_mixed, N, -1)
-        for r in rm.unique().tolist():
-            inside = rm == r
-            part = self.qkv.life(xm, self.qkv.hw_shape, 0, key_padding_mask=~inside)
-            out = torch.where(inside.unsqueeze(-1), part, out)
-        qkv = qkv.view(B, nW, N, -1).clone()
-        qkv[:, mixed] = out.view(B, num_mixed, N, -1)
-        return qkv.view(B * nW, N, -1)
+        # windows fall into a few layouts (inner, right column, bottom row, corner)
+        layouts, layout_of = regions.unique(dim=0, return_inverse=True)
+        x = x.view(B, nW, N, C)
+        qkv = x.new_zeros(B, nW, N, 3 * C)
+        for i, layout in enumerate(layouts):
+            windows = (layout_of == i).nonzero().flatten()
+            for r in layout.unique().tolist():
+                tokens = (layout == r).nonzero().flatten()  # row-major within the window
+                rows, cols = tokens // ws_w, tokens % ws_w
+                h, w = int(rows.max() - rows.min()) + 1, int(cols.max() - cols.min()) + 1
+                if h * w != len(tokens):
+                    raise RuntimeError(f'a shift-mask region is not a rectangle: {layout}')
+                part = life(x[:, windows][:, :, tokens].reshape(-1, h * w, C), (h, w))
+                qkv[:, windows[:, None], tokens] = part.view(B, len(windows), h * w, 3 * C)
+        return qkv.view(B * nW, N, 3 * C)
 
 
 @MODELS.register_module()

@@ -60,23 +60,16 @@ def test_attention_matches_stock_with_pointwise_life(with_mask):
 
 
 def region_reference(msa, x, mask):
-    """Every region of every window (tokens the mask lets attend to each other) through LIFE as
-    its own rectangular image, cut out of the window."""
+    """Every region of every window (tokens the mask lets attend to each other) through LIFE on
+    the whole window with all other tokens zeroed (LIFE's key_padding_mask)."""
     ws = msa.window_size[0]
     nW = mask.shape[0]
     out = torch.empty(*x.shape[:2], 3 * x.shape[-1])
     for b in range(x.shape[0]):
         same = mask[b % nW] == 0
-        done = torch.zeros(ws * ws, dtype=torch.bool)
         for t in range(ws * ws):
-            if done[t]:
-                continue
-            idx = same[t].nonzero().flatten()
-            rows, cols = idx // ws, idx % ws
-            h, w = int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)
-            assert h * w == len(idx)  # regions are rectangles
-            out[b, idx] = msa.qkv.life(x[b:b + 1, idx], (h, w))[0]
-            done[idx] = True
+            qkv = msa.qkv.life(x[b:b + 1], (ws, ws), key_padding_mask=~same[t][None])
+            out[b, t] = qkv[0, t]
     return out
 
 
