@@ -55,7 +55,8 @@ start)
         cifar)
             for arm in deit-tiny deit-tiny-life; do
                 launch "cifar10_$arm" "configs/classification/deit/${arm}_p4_8xb64_cifar10.py" --amp \
-                    --cfg-options train_dataloader.batch_size=512 train_dataloader.num_workers=6 \
+                    --cfg-options optim_wrapper.dtype=bfloat16 \
+                    train_dataloader.batch_size=512 train_dataloader.num_workers=6 \
                     val_dataloader.batch_size=1000 val_dataloader.num_workers=2 \
                     train_cfg.max_epochs="$CIFAR_EPOCHS" train_cfg.val_interval=5 \
                     default_hooks.checkpoint.interval=5 default_hooks.logger.interval=20 \
