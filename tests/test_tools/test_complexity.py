@@ -82,6 +82,15 @@ def test_cli_table(tmp_path):
     assert '| Model | Input | Params (M) | GMACs |' in out
 
 
+@pytest.mark.parametrize('config, size', [
+    ('resnet/resnet18_1xb128_cifar100.py', 32), ('resnet/resnet18_1xb128_tinyimagenet.py', 64),
+    ('deit/deit-tiny_p4_8xb64_cifar10.py', 32), ('resnet/resnet50_8xb32_in1k.py', 224),
+    ('swinv2/swinv2-tiny-w8_8xb64_imagenet100-256px.py', 256)])
+def test_native_input_size(cx, config, size):
+    from mmengine.config import Config
+    assert cx.input_size(Config.fromfile(osp.join(cx.CFG, config))) == size
+
+
 def test_table1_rows_exist(cx):
     for name, config, base in cx.TABLE1:
         assert osp.isfile(osp.join(cx.CFG, config)), config

@@ -4,7 +4,8 @@
     python tools/analysis_tools/complexity.py CONFIG [CONFIG ...] [--shape H W]
 
 Each model (backbone, neck, head) runs on one ``3 x H x W`` image; ``H x W`` is the config's
-test crop (224 for DeiT, T2T-ViT and ResNet, 256 for SwinV2), or ``--shape``. Counts are
+native size (its test or train crop: 224 for the ImageNet configs of DeiT, T2T-ViT and ResNet,
+256 for SwinV2, 32 for CIFAR, 64 for Tiny-ImageNet), or ``--shape``. Counts are
 multiply-adds (fvcore's convention, which mmengine follows: one fused multiply-add = 1 "flop"),
 of linear layers, convolutions (depthwise ones included, so LIFE's convs count) and matrix
 products. mmengine has no handle for ``aten::scaled_dot_product_attention``; this tool counts
@@ -67,10 +68,15 @@ def sdpa_macs(inputs: List[Any], outputs: List[Any]) -> int:
 
 
 def input_size(cfg: Config) -> int:
-    """The config's test crop (``CenterCrop``), else its backbone's ``img_size``."""
-    for t in cfg.test_dataloader.dataset.pipeline:
-        if t['type'] == 'CenterCrop':
-            return t['crop_size']
+    """The config's native input size: its test crop (``CenterCrop``), else its train crop
+    (``RandomCrop``, ``RandomResizedCrop``), else its backbone's ``img_size``, else 224."""
+    pipelines = (cfg.test_dataloader.dataset.pipeline, cfg.train_dataloader.dataset.pipeline)
+    for pipeline, keys in zip(pipelines, ({'CenterCrop': 'crop_size'},
+                                          {'RandomCrop': 'crop_size',
+                                           'RandomResizedCrop': 'scale'})):
+        for t in pipeline:
+            if t['type'] in keys:
+                return t[keys[t['type']]]
     return cfg.model.backbone.get('img_size', 224)
 
 
@@ -80,14 +86,14 @@ def complexity(config: str, shape: Optional[Sequence[int]] = None) -> dict:
     cfg = Config.fromfile(config)
     import mmlife.models  # noqa: F401  (registers the mmlife backbones)
     from mmpretrain.registry import MODELS
-    model = MODELS.build(cfg.model)
-    model.eval()
     h, w = shape or (input_size(cfg), ) * 2
-    # the jit trace behind FlopAnalyzer logs every unhandled op and unused module: keep quiet
+    # building logs notes and the jit trace behind FlopAnalyzer every unhandled op: keep quiet
     logger = MMLogger.get_current_instance()
     level = logger.level
     logger.setLevel('ERROR')
     try:
+        model = MODELS.build(cfg.model)
+        model.eval()
         with torch.no_grad():
             analyzer = FlopAnalyzer(model, torch.zeros(1, 3, h, w))
             analyzer.set_op_handle(SDPA, sdpa_macs)
