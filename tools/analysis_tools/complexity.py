@@ -106,23 +106,30 @@ def complexity(config: str, shape: Optional[Sequence[int]] = None) -> dict:
 
 
 def table(rows) -> str:
-    """A Markdown table of ``(name, config, result, base_name)`` rows."""
+    """A Markdown table of ``(name, config, result, base_name)`` rows; the reference columns
+    only when some row has a reference or a base model."""
     results = {name: res for name, _, res, _ in rows}
-    lines = [
-        '| Model | Input | Params (M) | GMACs | Reference params (M) | Reference GMACs |'
-        ' Config |', '|---|---|---:|---:|---:|---:|---|'
-    ]
+    with_ref = any(name in REFERENCES or base in results for name, _, _, base in rows)
+    head = '| Model | Input | Params (M) | GMACs |'
+    rule = '|---|---|---:|---:|'
+    if with_ref:
+        head += ' Reference params (M) | Reference GMACs |'
+        rule += '---:|---:|'
+    lines = [head + ' Config |', rule + '---|']
     for name, config, res, base in rows:
-        if name in REFERENCES:
-            ref_p, ref_m = (f'{v:g}' for v in REFERENCES[name][:2])
-        elif base in results:
-            b = results[base]
-            ref_p = f'{base} {100 * (res["params"] / b["params"] - 1):+.1f} %'
-            ref_m = f'{base} {100 * (res["gmacs"] / b["gmacs"] - 1):+.1f} %'
-        else:
-            ref_p = ref_m = '-'
-        lines.append(f'| {name} | {res["shape"][0]}x{res["shape"][1]} | {res["params"]:.2f} | '
-                     f'{res["gmacs"]:.2f} | {ref_p} | {ref_m} | `{config}` |')
+        line = (f'| {name} | {res["shape"][0]}x{res["shape"][1]} | {res["params"]:.2f} | '
+                f'{res["gmacs"]:.2f} |')
+        if with_ref:
+            if name in REFERENCES:
+                ref_p, ref_m = (f'{v:g}' for v in REFERENCES[name][:2])
+            elif base in results:
+                b = results[base]
+                ref_p = f'{base} {100 * (res["params"] / b["params"] - 1):+.1f} %'
+                ref_m = f'{base} {100 * (res["gmacs"] / b["gmacs"] - 1):+.1f} %'
+            else:
+                ref_p = ref_m = '-'
+            line += f' {ref_p} | {ref_m} |'
+        lines.append(f'{line} `{config}` |')
     return '\n'.join(lines)
 
 
