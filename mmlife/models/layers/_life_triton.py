@@ -8,8 +8,9 @@ builds an ``(B, C, H, W)`` map. Two kernels:
     made on the fly by a *prologue*: a plain (grouped) load, or a depthwise ``KS x KS`` conv of
     a source tensor over each token's grid neighbours (extra tokens pass through unchanged),
     optionally transposed (the conv's input gradient), optionally plus a second (grouped)
-    tensor. The A tile can also be stored (for the weight gradients) and its column sums added
-    atomically to a bias gradient. Every output column of a row tile is made by one program, so
+    tensor. The A tile can also be stored (for the weight and bias gradients; a column sum
+    inside this loop raced with the asynchronous wgmma under Triton 3.6 with 16 warps, so
+    the caller sums the stored tile). Every output column of a row tile is made by one program, so
     the conv is computed once per element. Reads and writes use the *grouped* column addressing
     of LIFE's ``[q_1..q_S | k_1..k_S | v_1..v_S]`` output: channel ``j`` of a scale of share
     ``d`` lives at column ``OFF + (j // d) * PS + j % d`` of a row of stride ``RS``; that is how
@@ -34,7 +35,7 @@ _RUNTIME = ['M', 'NTOK', 'E', 'H', 'W']
 
 @triton.jit(do_not_specialize=_RUNTIME)
 def life_gemm_kernel(
-        src_ptr, g_ptr, cw_ptr, cb_ptr, mask_ptr, w_ptr, bias_ptr, out_ptr, ast_ptr, db_ptr,
+        src_ptr, g_ptr, cw_ptr, cb_ptr, mask_ptr, w_ptr, bias_ptr, out_ptr, ast_ptr,
         s0_src, s0_dst, s1_src, s1_dst,
         M, NTOK, E, H, W,
         K: tl.constexpr, N: tl.constexpr,
@@ -45,7 +46,7 @@ def life_gemm_kernel(
         S0_N: tl.constexpr, S1_N: tl.constexpr,
         KS: tl.constexpr, FLIP: tl.constexpr, HAS_CB: tl.constexpr, HAS_MASK: tl.constexpr,
         HAS_G: tl.constexpr, HAS_BIAS: tl.constexpr, STORE_A: tl.constexpr,
-        COLSUM: tl.constexpr, DOT_DTYPE: tl.constexpr, PRECISION: tl.constexpr,
+        DOT_DTYPE: tl.constexpr, PRECISION: tl.constexpr,
         BM: tl.constexpr, BK: tl.constexpr, BN: tl.constexpr):
     pid = tl.program_id(0)
     if S0_N > 0:  # side job: convert weights for the next launches
@@ -120,9 +121,6 @@ def life_gemm_kernel(
         if STORE_A:
             tl.store(ast_ptr + rows64[:, None] * K + kk[None, :],
                      a_lp.to(ast_ptr.dtype.element_ty), mask=row_ok[:, None] & k_ok[None, :])
-        if COLSUM:
-            tl.atomic_add(db_ptr + kk, tl.sum(a_lp.to(tl.float32), axis=0), mask=k_ok,
-                          sem='relaxed')
         b = tl.load(w_ptr + kk[:, None] * W_SK + cols[None, :] * W_SN,
                     mask=k_ok[:, None] & n_ok[None, :], other=0.).to(DOT_DTYPE)
         acc = tl.dot(a_lp, b, acc, input_precision=PRECISION)

@@ -115,11 +115,14 @@ def gemm_config(K: int, N: int, KS: int, cd: torch.dtype) -> dict:
     (``num_stages=1``): pipelining would stage every tap in shared memory.
     """
     BN = max(16, _next_pow2(N))
+    max_warps = int(os.environ.get('MMLIFE_LIFE_MAX_WARPS', 16))  # a tuning/debugging knob
     if cd == torch.float32:  # float32 operands: the IEEE dot needs more registers
-        return dict(BM=min(128, max(16, 16384 // BN)), BK=16, BN=BN, num_warps=16,
+        warps = min(16, max_warps)
+        return dict(BM=min(128, max(16, 1024 * warps // BN)), BK=16, BN=BN, num_warps=warps,
                     num_stages=1)
-    return dict(BM=min(128, max(16, 32768 // BN)), BK=32 if K > 16 else 16, BN=BN,
-                num_warps=16 if BN >= 256 else 8, num_stages=1 if KS > 1 else 2)
+    warps = min(16 if BN >= 256 else 8, max_warps)
+    return dict(BM=min(128, max(16, 2048 * warps // BN)), BK=32 if K > 16 else 16, BN=BN,
+                num_warps=warps, num_stages=1 if KS > 1 else 2)
 
 
 def dw_config(K: int, KS: int) -> dict:
@@ -178,10 +181,72 @@ def _slot(t, C, offset, d):
     return (t, 3 * C, C, d, offset)
 
 
+class _Launcher:
+    """Launches one Triton kernel; after the first launch of a specialisation it calls the
+    compiled kernel directly.
+
+    Triton's own launch path (``kernel[grid](...)``) re-derives the specialisation key of every
+    argument on every call; with the ~40 arguments here that cost about 0.25 ms of host time per
+    launch on the benchmark machine, which made host time the bottleneck of CPU-bound training
+    steps. The key here covers everything Triton specialises on for these kernels: constexpr
+    values, launch options, and each pointer's dtype, device and 16-byte alignment (every int
+    argument is ``do_not_specialize``). Triton >= 3.3 passes all parameters to the compiled
+    launcher, as here. Any failure switches back to the normal path;
+    ``MMLIFE_TRITON_DIRECT_LAUNCH=0`` turns the direct path off.
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.cache = {}
+        self.constexpr_names = None
+
+    def __call__(self, grid, args, constexprs, options):
+        fn = getattr(_kernels(), self.name)
+        key = None
+        if _direct_launch_enabled():
+            if self.constexpr_names is None:  # the kernel's parameters after the run-time ones
+                self.constexpr_names = tuple(fn.arg_names[len(args):])
+            values = tuple(constexprs[n] for n in self.constexpr_names)
+            key = (values, tuple(options.values()),
+                   tuple((a.dtype, a.device.index, a.data_ptr() % 16 == 0)
+                         if isinstance(a, torch.Tensor) else None for a in args))
+            ck = self.cache.get(key)
+            if ck is not None:
+                try:
+                    stream = torch._C._cuda_getCurrentRawStream(args[0].device.index)
+                    ck.run(grid[0], grid[1] if len(grid) > 1 else 1, 1, stream, ck.function,
+                           ck.packed_metadata, None, None, None, *args, *values)
+                    return
+                except Exception as err:  # noqa: BLE001  (fall back, once, to Triton's path)
+                    _DIRECT_LAUNCH['ok'] = False
+                    import warnings
+                    warnings.warn(f'mmlife: direct Triton launch failed ({err!r}); using '
+                                  'the normal launch path')
+        ck = fn[grid](*args, **constexprs, **options)
+        if key is not None and ck is not None and hasattr(ck, 'packed_metadata'):
+            self.cache[key] = ck
+
+
+_DIRECT_LAUNCH = {}
+
+
+def _direct_launch_enabled() -> bool:
+    if 'ok' not in _DIRECT_LAUNCH:
+        ok = os.environ.get('MMLIFE_TRITON_DIRECT_LAUNCH', '1') != '0' and not _interpreting()
+        if ok:
+            import triton
+            ok = tuple(int(v) for v in triton.__version__.split('.')[:2]) >= (3, 3)
+        _DIRECT_LAUNCH['ok'] = ok
+    return _DIRECT_LAUNCH['ok']
+
+
+_GEMM = _Launcher('life_gemm_kernel')
+_DW = _Launcher('dw_grad_kernel')
+
+
 def _gemm(src, K, w, transpose_w, N, out, geom, cd, bias=None, conv=None, g=None,
-          store_a=None, db=None, side=()):
+          store_a=None, side=()):
     """Launch ``life_gemm_kernel`` (see its docstring)."""
-    k = _kernels()
     M, NTOK, E, H, W, mask = geom
     KS, FLIP, cw, cb = conv if conv is not None else (1, False, None, None)
     cfg = _GEMM_CFG.get((K, N, KS, cd))
@@ -194,36 +259,40 @@ def _gemm(src, K, w, transpose_w, N, out, geom, cd, bias=None, conv=None, g=None
     g = g if g is not None else (dummy, 0, 0, 1, 0)
     s0 = side[0] if len(side) > 0 else (dummy, dummy)
     s1 = side[1] if len(side) > 1 else (dummy, dummy)
-    k.life_gemm_kernel[(_cdiv(M, BM), )](
-        src[0], g[0], cw if cw is not None else dummy, cb if cb is not None else dummy,
-        mask if mask is not None else dummy, w, bias if bias is not None else dummy, out[0],
-        store_a if store_a is not None else dummy, db if db is not None else dummy,
-        s0[0], s0[1], s1[0], s1[1], M, NTOK, E, H, W,
+    cfg = dict(cfg)
+    options = dict(num_warps=cfg.pop('num_warps'), num_stages=cfg.pop('num_stages'))
+    args = (src[0], g[0], cw if cw is not None else dummy, cb if cb is not None else dummy,
+            mask if mask is not None else dummy, w, bias if bias is not None else dummy, out[0],
+            store_a if store_a is not None else dummy, s0[0], s0[1], s1[0], s1[1],
+            M, NTOK, E, H, W)
+    constexprs = dict(
         K=K, N=N, SRC_RS=src[1], SRC_PS=src[2], SRC_D=src[3], SRC_OFF=src[4],
         G_RS=g[1], G_PS=g[2], G_D=g[3], G_OFF=g[4], W_SK=w_sk, W_SN=w_sn,
         OUT_RS=out[1], OUT_PS=out[2], OUT_D=out[3], OUT_OFF=out[4],
         S0_N=s0[0].numel() if len(side) > 0 else 0, S1_N=s1[0].numel() if len(side) > 1 else 0,
         KS=KS, FLIP=FLIP, HAS_CB=cb is not None, HAS_MASK=mask is not None and KS > 1,
         HAS_G=g[0] is not dummy, HAS_BIAS=bias is not None, STORE_A=store_a is not None,
-        COLSUM=db is not None, DOT_DTYPE=_dot_dtype(cd), PRECISION=_precision(cd), **cfg)
+        DOT_DTYPE=_dot_dtype(cd), PRECISION=_precision(cd), **cfg)
+    _GEMM((_cdiv(M, BM), ), args, constexprs, options)
 
 
 _GEMM_CFG = {}
 
 
 def _dw_grad(dz, y, K, KS, cw, cb, geom, z_out, gw, gb):
-    k = _kernels()
     M, NTOK, E, H, W, mask = geom
     cfg = dw_config(K, KS)
     BM, BC = cfg['BM'], cfg['BC']
     num_tiles = _cdiv(M, BM)
     cblocks = _cdiv(K, BC)
     progs = max(1, min(num_tiles, (4 * _num_sms(dz.device)) // cblocks))
-    k.dw_grad_kernel[(progs, cblocks)](
-        dz, y[0], cw, cb if cb is not None else dz, mask if mask is not None else dz, z_out,
-        gw, gb if gb is not None else gw, M, NTOK, E, H, W, num_tiles,
-        K=K, Y_RS=y[1], Y_PS=y[2], Y_D=y[3], Y_OFF=y[4], KS=KS, HAS_CB=cb is not None,
-        HAS_MASK=mask is not None, KKP=_next_pow2(KS * KS + 1), **cfg)
+    args = (dz, y[0], cw, cb if cb is not None else dz, mask if mask is not None else dz, z_out,
+            gw, gb if gb is not None else gw, M, NTOK, E, H, W, num_tiles)
+    constexprs = dict(K=K, Y_RS=y[1], Y_PS=y[2], Y_D=y[3], Y_OFF=y[4], KS=KS,
+                      HAS_CB=cb is not None, HAS_MASK=mask is not None,
+                      BM=BM, BC=BC, KKP=_next_pow2(KS * KS + 1))
+    _DW((progs, cblocks), args, constexprs,
+        dict(num_warps=cfg['num_warps'], num_stages=cfg['num_stages']))
 
 
 _MM_OUT_DTYPE = {}
@@ -313,9 +382,9 @@ class _LIFEFunction(torch.autograd.Function):
         geom = (M, NTOK, E, H, W, mask)
         dev = out.device
         pdt = ctx.param_dtypes
-        # every atomically accumulated gradient lives in one zeroed float32 buffer:
-        # point-wise biases, then per conv its weight (K, k*k) and bias (K,)
-        sizes = [widths[s] if ctx.has_pw_bias[s] else 0 for s in range(S)]
+        # the atomically accumulated gradients live in one zeroed float32 buffer: per conv its
+        # weight (K, k*k) and bias (K,)
+        sizes = []
         for i in range(S - 1):
             sizes += [widths[i] * kernel_sizes[i + 1]**2, widths[i] if ctx.has_dw_bias[i] else 0]
         flat = torch.zeros(sum(sizes), dtype=torch.float32, device=dev)
@@ -323,7 +392,7 @@ class _LIFEFunction(torch.autograd.Function):
         for n in sizes:
             views.append(flat[pos:pos + n] if n else None)
             pos += n
-        db_pw, dw_views = views[:S], views[S:]
+        dw_views = views
         grads_pw = [None] * (2 * S)
         grads_dw = [None] * (2 * (S - 1))
         with torch.autocast(device_type=dev.type, enabled=False):
@@ -340,13 +409,13 @@ class _LIFEFunction(torch.autograd.Function):
                     dst = _empty((M, C), ctx.x_dtype, dev)
                 if s == S - 1:
                     _gemm(g_s, widths[s], wl[s], False, dst.shape[1], _plain(dst), geom, cd,
-                          store_a=dy, db=db_pw[s])
+                          store_a=dy)
                 else:
                     conv = (kernel_sizes[s + 1], True, dw_w[s], None)
                     _gemm(_plain(dz), widths[s], wl[s], False, dst.shape[1], _plain(dst), geom,
-                          cd, conv=conv, g=g_s, store_a=dy, db=db_pw[s])
+                          cd, conv=conv, g=g_s, store_a=dy)
                 if ctx.has_pw_bias[s]:
-                    grads_pw[2 * s + 1] = _cast(db_pw[s], pdt[2 * s + 1])
+                    grads_pw[2 * s + 1] = _cast(dy.sum(0, dtype=torch.float32), pdt[2 * s + 1])
                 if s > 0:
                     # conv of scale s: input y_{s-1} (slot s-1 of out), output gradient dst
                     ks, i = kernel_sizes[s], s - 1

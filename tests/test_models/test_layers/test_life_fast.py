@@ -124,16 +124,16 @@ def test_fast_output_dtype_and_grad_dtypes():
 
 @needs_cuda
 def test_fast_is_deterministic_where_no_atomics():
-    # outputs, input gradient and point-wise weight gradients use no atomics: two runs on the
-    # same input are bitwise equal (a race would not be); the atomically summed bias and conv
-    # weight gradients agree to rounding
+    # outputs, input gradient and point-wise gradients use no atomics: two runs on the same
+    # input are bitwise equal (a race would not be); the atomically summed conv gradients
+    # agree to rounding
     life = make_life(192)
     x, grad, mask = make_case(192, (14, 14), 1, B=8, use_mask=True)
     a = run(life, 'fast', x, (14, 14), 1, mask, grad, torch.float32, amp=True)
     b = run(life, 'fast', x, (14, 14), 1, mask, grad, torch.float32, amp=True)
     names = ['out', 'dx'] + [n for n, _ in life.named_parameters()]
     for name, u, v in zip(names, a, b):
-        if name in ('out', 'dx') or name.startswith('pointwise') and name.endswith('weight'):
+        if name in ('out', 'dx') or name.startswith('pointwise'):
             assert torch.equal(u, v), name
         else:
             torch.testing.assert_close(u, v, rtol=1e-5, atol=1e-6)
