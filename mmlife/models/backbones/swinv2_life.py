@@ -15,6 +15,9 @@ LIFE; only the border windows are split into a few smaller LIFE calls.
 code (its multi-scale QKV sees the cyclically shifted window whole): tokens at the image border
 then mix with tokens from the opposite border.
 
+Maps that do not divide into windows (or, with ``pad_small_map=True``, are smaller than one) are
+zero-padded by the stock ``ShiftWindowMSA``; LIFE sees those padding tokens as the attention does.
+
 Window sizes can be set per stage (``window_size=[8, 8, 8, 4]``): mmpretrain does not shrink a
 window to a smaller map, and a 32 px input with patch size 1 has a 4x4 map in the last stage.
 """
