@@ -38,6 +38,11 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, save_b
     val = re.findall(r'Epoch\(val\) \[1\]\[4/4\]\s+accuracy/top1: ([\d.]+)', out)
     assert len(val) == 1
     out = run_tool(['tools/test.py', str(cfg), osp.join(work, 'epoch_1.pth'), '--work-dir', work])
-    assert 'do not match exactly' not in out  # every LIFE weight is in the checkpoint
+    # every weight is in the checkpoint; SwinV2 drops its relative-position buffers on loading
+    # by design (re-made from the window size), which mmengine reports as missing
+    assert 'unexpected key' not in out
+    missing = re.findall(r'missing keys in source state_dict: (.*)', out)
+    assert all(k.endswith(('relative_coords_table', 'relative_position_index'))
+               for line in missing for k in line.split(', '))
     # the reloaded checkpoint gives the same accuracy as the model at the end of training
     assert re.findall(r'Epoch\(test\) \[4/4\]\s+accuracy/top1: ([\d.]+)', out) == val
