@@ -263,6 +263,7 @@ print('WORST', worst)
 
 
 @pytest.mark.skipif(importlib.util.find_spec('triton') is None, reason='Triton not installed')
+@pytest.mark.skipif(CUDA, reason='on a GPU the tests above run the compiled kernels')
 def test_kernels_in_triton_interpreter():
     """The kernels' indexing, masks, extra tokens and gradients, run by Triton's CPU
     interpreter in float32 against the float64 reference path."""
