@@ -123,7 +123,8 @@ def build_classifier(arch: str, img_size: int, patch_size: int, use_life: bool,
     from mmlife.models import LIFEVisionTransformer
     from mmpretrain.registry import MODELS
     if arch not in LIFEVisionTransformer.arch_zoo:
-        raise ValueError(f'unknown arch {arch!r}; choose from {sorted(LIFEVisionTransformer.arch_zoo)}')
+        raise ValueError(f'unknown arch {arch!r}; choose from '
+                         f'{sorted(LIFEVisionTransformer.arch_zoo)}')
     embed_dims = LIFEVisionTransformer.arch_zoo[arch]['embed_dims']
     backbone = dict(type='LIFEVisionTransformer', arch=arch, img_size=img_size,
                     patch_size=patch_size, drop_path_rate=0.1, use_life=use_life)
