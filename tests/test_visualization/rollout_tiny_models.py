@@ -5,9 +5,22 @@ initialised checkpoint with dataset meta) into a folder and returns their paths.
 """
 import os.path as osp
 
+import copy
+
 import cv2
 import numpy as np
+import pytest
 import torch
+
+@pytest.fixture(autouse=True)
+def keep_default_scope():
+    """Undo the global default scope that mmseg/mmdet's init functions leave behind, so the
+    tests after these see the scope they had (as ``DefaultScope.overwrite_default_scope``)."""
+    from mmengine.registry import DefaultScope
+    saved = copy.copy(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = saved
+
 
 TINY_VIT = dict(embed_dims=24, num_layers=2, num_heads=2, feedforward_channels=48)
 

@@ -5,6 +5,7 @@ import torch
 
 from mmlife.visualization import (boxes_to_masks, dense_rollout, grid_to_canvas,
                                   masks_to_token_weights)
+from rollout_tiny_models import keep_default_scope  # noqa: F401  (autouse fixture)
 
 
 def one_hot_rows(targets, n):

@@ -8,6 +8,7 @@ import pytest
 from conftest import REPO, run_tool
 
 import rollout_tiny_models as tm
+from rollout_tiny_models import keep_default_scope  # noqa: F401  (autouse fixture)
 
 
 def load_tool(name):
