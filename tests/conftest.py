@@ -46,3 +46,18 @@ def make_image_folder(root, classes=('a', 'b'), per_class=4, size=32, splits=('t
 @pytest.fixture
 def tiny_folder(tmp_path):
     return make_image_folder(tmp_path / 'data')
+
+
+@pytest.fixture(autouse=True)
+def _restore_default_scope():
+    """Undo the global default scope a test sets (init_detector / init_model / Runner set it),
+    so that later tests build from the registry they name, whatever ran before them."""
+    from mmengine.registry import DefaultScope
+    instances = DefaultScope._instance_dict  # mmengine keeps the current scope last
+    before = list(instances)
+    yield
+    for name in list(instances):
+        if name not in before:
+            instances.pop(name)
+    if before:
+        instances.move_to_end(before[-1])

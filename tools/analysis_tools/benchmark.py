@@ -131,6 +131,7 @@ def build_classifier(arch: str, img_size: int, patch_size: int, use_life: bool,
     if use_life and life_impl is not None:
         backbone['life_cfg'] = dict(impl=life_impl)
     return MODELS.build(dict(
+        _scope_='mmpretrain',  # whatever default scope the caller has set
         type='ImageClassifier', backbone=backbone, neck=None,
         head=dict(type='VisionTransformerClsHead', num_classes=num_classes,
                   in_channels=embed_dims, loss=dict(type='CrossEntropyLoss'))))

@@ -10,7 +10,8 @@
 #   tools/gpu/real_data.sh test             # tools/test.py on each run's last checkpoint
 #   tools/gpu/real_data.sh collect DIR      # logs (one tarball) + fp16 weights of the CIFAR runs
 #
-# Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (100), CAMVID_ITERS (4000), RUNS (/tmp/runs).
+# Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (100), CAMVID_ITERS (4000), CIFAR_WORKERS (6),
+# RUNS (/tmp/runs).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-/tmp/runs}
@@ -20,6 +21,9 @@ BCCD_EPOCHS=${BCCD_EPOCHS:-100}
 CAMVID_ITERS=${CAMVID_ITERS:-4000}
 export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}
 export PYTHONUNBUFFERED=1
+# dataloader workers are processes: one BLAS/OpenMP thread each, or 16-core machines thrash
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+CIFAR_WORKERS=${CIFAR_WORKERS:-6}
 PY=${PY:-python3}
 
 launch() {  # launch NAME CONFIG [train.py args...]
@@ -34,8 +38,16 @@ launch() {  # launch NAME CONFIG [train.py args...]
 case ${1:-} in
 setup)
     $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/site "$WHEELS"/*.whl
-    $PY -c "import torch, mmcv, mmcv._ext, mmengine, mmpretrain, mmdet, mmseg; \
-print('torch', torch.__version__, torch.cuda.get_device_name(), '| mmcv', mmcv.__version__)"
+    # The GPU image ships transformers 5, and with pycocotools present mmpretrain 1.2.0 then imports
+    # its BLIP models, which need transformers 4 and fail at import. A metadata-only stub at the
+    # front of the path reports transformers 0.0.0, so mmpretrain registers placeholders instead.
+    mkdir -p /tmp/site/transformers-0.0.0.dist-info
+    printf 'Metadata-Version: 2.1\nName: transformers\nVersion: 0.0.0\n' \
+        > /tmp/site/transformers-0.0.0.dist-info/METADATA
+    $PY -c "import importlib, torch, mmcv, mmcv._ext, mmengine, mmpretrain; \
+print('torch', torch.__version__, torch.cuda.get_device_name(), '| mmcv', mmcv.__version__); \
+[print(m, importlib.import_module(m).__version__) for m in ('mmdet', 'mmseg') \
+ if importlib.util.find_spec(m)]"
     ;;
 data)
     mkdir -p /tmp/mmlife_data data
@@ -56,10 +68,10 @@ start)
             for arm in deit-tiny deit-tiny-life; do
                 launch "cifar10_$arm" "configs/classification/deit/${arm}_p4_8xb64_cifar10.py" --amp \
                     --cfg-options optim_wrapper.dtype=bfloat16 \
-                    train_dataloader.batch_size=512 train_dataloader.num_workers=6 \
+                    train_dataloader.batch_size=512 train_dataloader.num_workers="$CIFAR_WORKERS" \
                     val_dataloader.batch_size=1000 val_dataloader.num_workers=2 \
                     train_cfg.max_epochs="$CIFAR_EPOCHS" train_cfg.val_interval=5 \
-                    default_hooks.checkpoint.interval=5 default_hooks.logger.interval=20 \
+                    default_hooks.checkpoint.interval=10 default_hooks.logger.interval=20 \
                     randomness.seed=0
             done ;;
         bccd)

@@ -10,7 +10,7 @@ from mmlife.models import LIFE, GridQKV
 
 
 def build(type_='LIFEVisionTransformer', **kwargs):
-    cfg = dict(type=type_, arch='deit-tiny', img_size=32, patch_size=4)
+    cfg = dict(_scope_='mmpretrain', type=type_, arch='deit-tiny', img_size=32, patch_size=4)
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
