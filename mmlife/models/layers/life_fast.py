@@ -21,10 +21,11 @@ the parameters' dtype. Without autocast everything runs in the input dtype (floa
 IEEE float32, or TF32 when ``torch.backends.cuda.matmul.allow_tf32`` is on, as ``F.linear``).
 
 Which path runs is chosen per call by :func:`use_fast_path`: ``LIFE(..., impl=...)`` if given,
-else the environment variable ``MMLIFE_LIFE_IMPL``, else ``'auto'``. ``'auto'`` takes this path
-for CUDA tensors when Triton is importable (and not while TorchScript tracing or
-``torch.compile`` traces the model); ``'reference'`` always takes the PyTorch path; ``'fast'``
-takes this path or raises if it cannot.
+else the environment variable ``MMLIFE_LIFE_IMPL``, else ``'auto'``. ``'auto'`` would take this
+path for CUDA tensors when Triton is importable (and not while TorchScript tracing or
+``torch.compile`` traces the model), but is held on the reference path by
+:data:`AUTO_PICKS_FAST` until the GPU tests pass; ``'reference'`` always takes the PyTorch
+path; ``'fast'`` takes this path or raises if it cannot.
 """
 import os
 from typing import Optional, Sequence
@@ -33,6 +34,13 @@ import torch
 
 IMPLS = ('auto', 'reference', 'fast')
 ENV_VAR = 'MMLIFE_LIFE_IMPL'
+
+# Whether 'auto' picks the kernels on CUDA. Off: on the H100 (docs/performance.md) the kernels
+# still fail two GPU tests (bf16 autocast input gradient at C = 384 three times the reference
+# path's bf16 error; conv-weight gradients not bitwise repeatable), so 'auto' keeps the
+# reference path and the kernels run only when asked for with 'fast'. Turn it on once
+# tests/test_models/test_layers/test_life_fast.py passes on a GPU.
+AUTO_PICKS_FAST = False
 
 # Debug aid for tests: fill every buffer the kernels must write with NaN first, so that an
 # element left unwritten shows up as NaN instead of stale memory.
@@ -89,7 +97,7 @@ def fast_path_unavailable(x: torch.Tensor) -> Optional[str]:
 def use_fast_path(impl: Optional[str], x: torch.Tensor) -> bool:
     """Whether LIFE should run on the fast path for input ``x`` (see the module docstring)."""
     chosen = resolve_impl(impl)
-    if chosen == 'reference':
+    if chosen == 'reference' or (chosen == 'auto' and not AUTO_PICKS_FAST):
         return False
     why = fast_path_unavailable(x)
     if chosen == 'fast' and why is not None:
