@@ -19,18 +19,18 @@ overhead over their base model instead.
 """
 import argparse
 import os.path as osp
-from typing import Any, List, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
-from mmengine.analysis import FlopAnalyzer, parameter_count
-from mmengine.analysis.jit_handles import get_shape
+from mmengine.analysis import parameter_count
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
+from mmlife.utils.complexity import flop_analyzer
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = osp.join(REPO, 'configs', 'classification')
-SDPA = 'aten::scaled_dot_product_attention'
 
 #: the rows of the paper's Table 1: (name, ImageNet-1k config, base model name)
 TABLE1 = [
@@ -55,16 +55,6 @@ REFERENCES = {
     'ResNet-18': (11.69, 1.82, 'mmpretrain resnet metafile (resnet18_8xb32_in1k)'),
     'ResNet-50': (25.56, 4.12, 'mmpretrain resnet metafile (resnet50_8xb32_in1k)'),
 }
-
-
-def sdpa_macs(inputs: List[Any], outputs: List[Any]) -> int:
-    """MACs of ``softmax(Q K^T) V``: query ``(..., Nq, d)``, key ``(..., Nk, d)``, value
-    ``(..., Nk, dv)`` give ``prod(...) * Nq * Nk * (d + dv)``."""
-    q, k, v = (get_shape(x) for x in inputs[:3])
-    n = 1
-    for b in q[:-2]:
-        n *= b
-    return n * q[-2] * k[-2] * (q[-1] + v[-1])
 
 
 def input_size(cfg: Config) -> int:
@@ -95,11 +85,7 @@ def complexity(config: str, shape: Optional[Sequence[int]] = None) -> dict:
         model = MODELS.build(cfg.model)
         model.eval()
         with torch.no_grad():
-            analyzer = FlopAnalyzer(model, torch.zeros(1, 3, h, w))
-            analyzer.set_op_handle(SDPA, sdpa_macs)
-            analyzer.unsupported_ops_warnings(False)
-            analyzer.uncalled_modules_warnings(False)
-            macs = analyzer.total()
+            macs = flop_analyzer(model, torch.zeros(1, 3, h, w)).total()
     finally:
         logger.setLevel(level)
     return dict(params=parameter_count(model)[''] / 1e6, gmacs=macs / 1e9, shape=(h, w))

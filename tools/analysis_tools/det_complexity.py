@@ -13,29 +13,17 @@ MACs). Softmax, scaling, normalisation and activations are not counted, as for e
 """
 import argparse
 import os.path as osp
-from typing import Any, List, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
-from mmengine.analysis import FlopAnalyzer, parameter_count
-from mmengine.analysis.jit_handles import get_shape
+from mmengine.analysis import parameter_count
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-SDPA = 'aten::scaled_dot_product_attention'
+from mmlife.utils.complexity import flop_analyzer
+
 PARTS = ('backbone', 'neck', 'encoder', 'decoder', 'bbox_head')
-
-
-def sdpa_macs(inputs: List[Any], outputs: List[Any]) -> int:
-    """MACs of ``softmax(Q K^T) V`` for query ``(..., Nq, d)``, key ``(..., Nk, d)``, value
-    ``(..., Nk, dv)``."""
-    q, k, v = (get_shape(x) for x in inputs[:3])
-    *batch, nq, d = q
-    nk, dv = k[-2], v[-1]
-    n = 1
-    for b in batch:
-        n *= b
-    return n * nq * nk * (d + dv)
 
 
 class _TensorForward(nn.Module):
@@ -73,9 +61,7 @@ def complexity(config: str, shape: Sequence[int] = (512, 512),
     h, w = shape
     wrapper = _TensorForward(model, h, w)
     with torch.no_grad():
-        flops = FlopAnalyzer(wrapper, (torch.zeros(1, 3, h, w), ))
-        flops.set_op_handle(**{SDPA: sdpa_macs})
-        flops.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        flops = flop_analyzer(wrapper, (torch.zeros(1, 3, h, w), ))
         by_module = flops.by_module()
         result = dict(config=config, shape=(h, w), macs=flops.total(),
                       attn_macs=flops.by_operator().get('scaled_dot_product_attention', 0),

@@ -12,27 +12,15 @@ This script adds a handle for them (``QK^T`` and ``AV``: ``B * heads * Nq * Nk *
 MACs) and prints them in their own column.
 """
 import argparse
-from typing import Any, List, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
-from mmengine.analysis import FlopAnalyzer, parameter_count
-from mmengine.analysis.jit_handles import get_shape
+from mmengine.analysis import parameter_count
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-SDPA = 'aten::scaled_dot_product_attention'
+from mmlife.utils.complexity import flop_analyzer
 
-
-def sdpa_macs(inputs: List[Any], outputs: List[Any]) -> int:
-    """MACs of ``softmax(Q K^T) V`` for query ``(..., Nq, d)``, key ``(..., Nk, d)`` and value
-    ``(..., Nk, dv)``; softmax and scaling are not counted, as for every other op."""
-    q, k, v = (get_shape(x) for x in inputs[:3])
-    *batch, nq, d = q
-    nk, dv = k[-2], v[-1]
-    n = 1
-    for b in batch:
-        n *= b
-    return n * nq * nk * (d + dv)
 
 
 def build_model(config: str, cfg_options: Optional[dict] = None):
@@ -58,8 +46,7 @@ def complexity(config: str, shape: Optional[Sequence[int]] = None,
     h, w = shape
     x = torch.zeros(1, 3, h, w)
     with torch.no_grad():
-        total = FlopAnalyzer(model, (x, )).set_op_handle(**{SDPA: sdpa_macs})
-        total.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        total = flop_analyzer(model, (x, ))
         macs = total.total()
         attn = total.by_operator().get('scaled_dot_product_attention', 0)
     return dict(params=parameter_count(model)[''], macs=macs, attn_macs=attn, shape=(h, w))
