@@ -204,3 +204,29 @@ def test_imagenet100_bad_input(tmp_path):
     # a custom list works on any tree
     assert tool.make_imagenet100(str(src), str(tmp_path / 'o2'), classes=['n00000001']) == {
         'train': 1, 'val': 1}
+
+
+def test_cifar10(tmp_path):
+    """Fabricated CIFAR-10 pickles -> folders; pixels and labels survive, the config reads it."""
+    cvt = load_tool('cifar10')
+    src = tmp_path / 'cifar-10-batches-py'
+    src.mkdir()
+    classes = [f'c{i}' for i in range(10)]
+    with open(src / 'batches.meta', 'wb') as f:
+        pickle.dump({b'label_names': [c.encode() for c in classes]}, f)
+    rng = np.random.default_rng(0)
+    batches = {}
+    for name in cvt.TRAIN_BATCHES + cvt.TEST_BATCHES:
+        data = rng.integers(0, 256, (3, 3 * 32 * 32), dtype=np.uint8)
+        labels = [int(x) for x in rng.integers(0, 10, 3)]
+        batches[name] = (data, labels)
+        with open(src / name, 'wb') as f:
+            pickle.dump({b'data': data, b'labels': labels}, f)
+    out = tmp_path / 'cifar10'
+    assert cvt.convert_cifar10(str(src), str(out)) == {'train': 15, 'test': 3}
+    data, labels = batches['test_batch']
+    img = cv2.imread(str(out / 'test' / classes[labels[1]] / '00001.png'))  # BGR
+    rgb = data[1].reshape(3, 32, 32).transpose(1, 2, 0)
+    assert np.array_equal(img[..., ::-1], rgb)
+    with pytest.raises(FileNotFoundError, match='batches.meta'):
+        cvt.convert_cifar10(str(tmp_path / 'nowhere'), str(out))

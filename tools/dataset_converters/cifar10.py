@@ -38,7 +38,8 @@ def convert_cifar10(src: str, out_dir: str) -> dict:
                 folder = osp.join(out_dir, split, classes[label])
                 os.makedirs(folder, exist_ok=True)
                 # CHW RGB -> HWC BGR for OpenCV
-                cv2.imwrite(osp.join(folder, f'{n:05d}.png'), img.transpose(1, 2, 0)[..., ::-1])
+                cv2.imwrite(osp.join(folder, f'{n:05d}.png'),
+                            np.ascontiguousarray(img.transpose(1, 2, 0)[..., ::-1]))
                 n += 1
         counts[split] = n
     return counts
