@@ -48,10 +48,10 @@ def tiny_folder(tmp_path):
     return make_image_folder(tmp_path / 'data')
 
 
-@pytest.fixture(autouse=True)
-def _restore_default_scope():
-    """Undo the global default scope a test sets (init_detector / init_model / Runner set it),
-    so that later tests build from the registry they name, whatever ran before them."""
+def _scope_restorer():
+    """Generator: snapshot mmengine's default scopes, then drop the ones created since and make
+    the old current scope current again (init_detector / init_model / Runner /
+    init_default_scope all set a global default scope)."""
     from mmengine.registry import DefaultScope
     instances = DefaultScope._instance_dict  # mmengine keeps the current scope last
     before = list(instances)
@@ -61,3 +61,16 @@ def _restore_default_scope():
             instances.pop(name)
     if before:
         instances.move_to_end(before[-1])
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _restore_default_scope_per_module():
+    """Module-scoped fixtures (e.g. a dataset built under init_default_scope('mmseg')) must not
+    leak their scope into later test files."""
+    yield from _scope_restorer()
+
+
+@pytest.fixture(autouse=True)
+def _restore_default_scope():
+    """Tests build from the registry they name, whatever ran before them."""
+    yield from _scope_restorer()
