@@ -49,6 +49,13 @@ def test_train_resume_test(tmp_path, tiny_folder):
     assert 0.0 <= top1 <= 100.0
 
 
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 def test_dist_train_gloo_two_ranks_agree(tmp_path, tiny_folder):
     probe = tmp_path / 'probe'
     probe.mkdir()
@@ -56,7 +63,7 @@ def test_dist_train_gloo_two_ranks_agree(tmp_path, tiny_folder):
         tmp_path, tiny_folder,
         extra=f'custom_hooks = [dict(type="ParamDigestHook", out_dir={str(probe)!r})]')
     out = run_tool(['tools/dist_train.sh', cfg, '2', '--work-dir', str(tmp_path / 'work')],
-                   env=dict(PORT='29611'))
+                   env=dict(PORT=str(free_port())))
     assert 'Distributed launcher: pytorch' in out or 'Distributed training: True' in out, out[-3000:]
     digests = [open(f).read() for f in sorted(glob.glob(str(probe / 'rank*.txt')))]
     assert len(digests) == 2, 'both ranks must finish training'
