@@ -53,7 +53,7 @@ wheel_dir="$CACHE/wheels/$key"
 wheel=$(ls "$wheel_dir"/mmcv-${MMCV_VERSION}-*.whl 2>/dev/null | head -n1 || true)
 
 if [ -z "$wheel" ]; then
-    log "no cached wheel for $key: building from the sdist (about 15 min on 2 cores without CUDA ops)"
+    log "no cached wheel for $key: building from the sdist (about 5 min on 2 cores without CUDA ops)"
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
     sdist="$CACHE/sdist/mmcv-${MMCV_VERSION}.tar.gz"
