@@ -3,13 +3,14 @@ pipeline at the dataset's native resolution go forward and backward through the 
 one made by its test pipeline through prediction."""
 import glob
 import os.path as osp
+from functools import partial
 
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.registry import init_default_scope
+from mmengine.registry import FUNCTIONS, init_default_scope
 
 import mmlife.models  # noqa: F401
 
@@ -62,6 +63,12 @@ def fake_image(size, rng):
     return rng.integers(0, 256, shape, dtype=np.uint8)
 
 
+def build_collate(loader_cfg):
+    """The loader's collate function, looked up as mmengine's Runner does."""
+    cfg = dict(loader_cfg.get('collate_fn', dict(type='pseudo_collate')))
+    return partial(FUNCTIONS.get(cfg.pop('type')), **cfg)
+
+
 def run_pipeline(pipeline_cfg, size, label, rng):
     assert pipeline_cfg[0]['type'] == 'LoadImageFromFile'
     pipeline = Compose(pipeline_cfg[1:])  # images are made here, not read
@@ -94,8 +101,9 @@ def test_config_builds_and_trains_one_step(path):
 
     rng = np.random.default_rng(0)
     train_pipeline = cfg.train_dataloader.dataset.pipeline
-    batch = pseudo_collate([run_pipeline(train_pipeline, size, label, rng)
-                            for label in (0, num_classes - 1)])
+    collate = build_collate(cfg.train_dataloader)
+    batch = collate([run_pipeline(train_pipeline, size, label, rng)
+                     for label in (0, num_classes - 1)])
     assert all(img.shape == (3, size, size) for img in batch['inputs'])
     data = model.data_preprocessor(batch, training=True)
     losses = model(**data, mode='loss')
@@ -109,6 +117,34 @@ def test_config_builds_and_trains_one_step(path):
     sample = run_pipeline(cfg.test_dataloader.dataset.pipeline, size, 0, rng)
     assert sample['inputs'].shape == (3, size, size)
     with torch.no_grad():
-        data = model.data_preprocessor(pseudo_collate([sample]), training=False)
+        data = model.data_preprocessor(build_collate(cfg.test_dataloader)([sample]),
+                                       training=False)
         pred = model(**data, mode='predict')[0]
     assert pred.pred_score.shape == (num_classes, )
+
+
+SMALL_IMAGE_BASES = ['cifar10_bs64_folder.py', 'cifar100_bs64_folder.py',
+                     'tinyimagenet_bs64_folder.py']
+
+
+@pytest.mark.parametrize('base', SMALL_IMAGE_BASES)
+def test_small_image_loaders_stack_batches_in_the_worker(base):
+    """The small-image bases collate with ``default_collate`` (one stacked tensor a batch, cheap
+    to hand from a worker to the main process); the data preprocessor then makes exactly the
+    batch that mmpretrain's default ``pseudo_collate`` would."""
+    cfg = Config.fromfile(osp.join(CFG_ROOT, '_base_', 'datasets', base))
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import MODELS
+    size = 64 if base.startswith('tiny') else 32
+    preprocessor = MODELS.build(dict(type='ClsDataPreprocessor', **cfg.data_preprocessor))
+    rng = np.random.default_rng(1)
+    for loader in (cfg.train_dataloader, cfg.val_dataloader):
+        assert loader.collate_fn == dict(type='default_collate')
+        samples = [run_pipeline(loader.dataset.pipeline, size, label, rng) for label in (0, 3, 7)]
+        stacked = build_collate(loader)(samples)
+        assert isinstance(stacked['inputs'], torch.Tensor)
+        assert stacked['inputs'].shape == (3, 3, size, size)
+        a = preprocessor(stacked, training=False)
+        b = preprocessor(pseudo_collate(samples), training=False)
+        torch.testing.assert_close(a['inputs'], b['inputs'], rtol=0, atol=0)
+        assert [d.gt_label.item() for d in a['data_samples']] == [0, 3, 7]

@@ -8,22 +8,24 @@
 #   tools/gpu/real_data.sh start cifar bccd camvid   # both arms of each, in the background (setsid)
 #   tools/gpu/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
 #   tools/gpu/real_data.sh test             # tools/test.py on each run's last checkpoint
+#   tools/gpu/real_data.sh figures          # Dense Roll-Out comparisons of the BCCD / CamVid pairs
 #   tools/gpu/real_data.sh collect DIR      # logs (one tarball) + fp16 weights of the CIFAR runs
 #
-# Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (100), CAMVID_ITERS (4000), CIFAR_WORKERS (6),
+# Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
+# CIFAR_WORKERS (4),
 # RUNS (/tmp/runs).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-/tmp/runs}
 WHEELS=${WHEELS:-.whl_gpu}
 CIFAR_EPOCHS=${CIFAR_EPOCHS:-100}
-BCCD_EPOCHS=${BCCD_EPOCHS:-100}
-CAMVID_ITERS=${CAMVID_ITERS:-4000}
+BCCD_EPOCHS=${BCCD_EPOCHS:-150}
+CAMVID_ITERS=${CAMVID_ITERS:-10000}
 export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}
 export PYTHONUNBUFFERED=1
 # dataloader workers are processes: one BLAS/OpenMP thread each, or 16-core machines thrash
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-CIFAR_WORKERS=${CIFAR_WORKERS:-6}
+CIFAR_WORKERS=${CIFAR_WORKERS:-4}
 PY=${PY:-python3}
 
 launch() {  # launch NAME CONFIG [train.py args...]
@@ -33,6 +35,11 @@ launch() {  # launch NAME CONFIG [train.py args...]
     echo "$PY tools/train.py $config --work-dir $dir $*" > "$dir/command.txt"
     setsid nohup $PY tools/train.py "$config" --work-dir "$dir" "$@" > "$dir/train.log" 2>&1 &
     echo "started $name (pid $!): $(cat "$dir/command.txt")"
+}
+
+n_runs() {  # training runs alive: train.py processes whose parent is no train.py (not workers)
+    ps -eo pid=,ppid=,args= | awk '/[t]ools\/train.py/ {pid[$1] = 1; ppid[$1] = $2}
+        END {n = 0; for (p in pid) if (!(ppid[p] in pid)) n++; print n}'
 }
 
 case ${1:-} in
@@ -95,17 +102,18 @@ start)
 wait)
     end=$((SECONDS + ${2:-60}))
     while :; do
-        running=$(pgrep -f "tools/train.py" | wc -l)
+        running=$(n_runs)
         [ "$running" -eq 0 ] || [ $SECONDS -ge $end ] && break
         sleep 20
     done
     for log in "$RUNS"/*/train.log; do
         echo "== $(basename "$(dirname "$log")"): $(grep -E 'Epoch\(train\)|Iter\(train\)' "$log" | tail -n1 | cut -c1-160)"
         grep -E 'Epoch\(val\)|Iter\(val\)' "$log" | tail -n1 | cut -c1-200
-        grep -E 'Error|error' "$log" | tail -n2
+        grep -E 'Error|Traceback' "$log" | tail -n2
     done
-    echo "train.py processes still running: $(pgrep -f tools/train.py | wc -l)"
-    nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
+    echo "runs still training: $(n_runs)"
+    command -v nvidia-smi >/dev/null &&
+        nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
     ;;
 test)
     for dir in "$RUNS"/*/; do
@@ -116,6 +124,24 @@ test)
         $PY tools/test.py "$config" "$ckpt" --work-dir "$dir/test" > "$dir/test.log" 2>&1
         echo "$name: $(tail -n1 "$dir/test.log")"
     done ;;
+figures)
+    # one Dense Roll-Out comparison (no LIFE above, LIFE below) per pair on two test images,
+    # written to $RUNS/figures (collect packs it with the logs)
+    figure_pair() {  # figure_pair TASK IMAGES...
+        local task=$1 base life; shift
+        base=$(ls -d "$RUNS/${task}"_*/ | grep -v life | head -n1)
+        life=$(ls -d "$RUNS/${task}"_*life*/ | head -n1)
+        local cmd=(tools/visualization/compare_rollout.py
+                   "$(awk '{print $3}' "$base/command.txt")" "$(cat "$base/last_checkpoint")"
+                   "$(awk '{print $3}' "$life/command.txt")" "$(cat "$life/last_checkpoint")"
+                   "$@" --names no-LIFE LIFE --out "$RUNS/figures/$task")
+        echo "$PY ${cmd[*]}" | tee -a "$RUNS/figures/commands.txt"
+        $PY "${cmd[@]}" 2>&1 | tail -n3
+    }
+    mkdir -p "$RUNS/figures"
+    figure_pair bccd $(head -n2 data/BCCD/ImageSets/Main/test.txt | sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|')
+    figure_pair camvid $(ls data/CamVid/test/* | head -n2)
+    ;;
 collect)
     out=${2:?collect needs a folder}
     mkdir -p "$out"

@@ -38,10 +38,16 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
+# Every image of these small datasets has the same size, so the loader stacks each batch into
+# one tensor in the worker (`default_collate`): handing 512 separate tensors to the main
+# process (`pseudo_collate`) costs ~0.1 s a batch there and starves the GPU.
+collate_fn = dict(type='default_collate')
+
 train_dataloader = dict(
     batch_size=64,
     num_workers=4,
     persistent_workers=True,
+    collate_fn=collate_fn,
     dataset=dict(
         type=dataset_type, data_root=data_root, data_prefix='train', pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
@@ -50,6 +56,7 @@ val_dataloader = dict(
     batch_size=256,
     num_workers=4,
     persistent_workers=True,
+    collate_fn=collate_fn,
     dataset=dict(
         type=dataset_type, data_root=data_root, data_prefix='val', pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
