@@ -123,33 +123,43 @@ def test_fast_output_dtype_and_grad_dtypes():
 
 
 @needs_cuda
-def test_fast_is_deterministic_where_no_atomics():
-    # outputs, input gradient and point-wise gradients use no atomics: two runs on the same
-    # input are bitwise equal (a race would not be); the atomically summed conv gradients
-    # agree to rounding
-    life = make_life(192)
-    x, grad, mask = make_case(192, (14, 14), 1, B=8, use_mask=True)
-    a = run(life, 'fast', x, (14, 14), 1, mask, grad, torch.float32, amp=True)
-    b = run(life, 'fast', x, (14, 14), 1, mask, grad, torch.float32, amp=True)
+@pytest.mark.parametrize('C, hw, E, B, amp', [(192, (14, 14), 1, 8, True),
+                                              (384, (8, 8), 2, 16, True),
+                                              (192, (14, 14), 1, 8, False)],
+                         ids=['C192-bf16', 'C384-bf16', 'C192-fp32'])
+def test_fast_is_bitwise_deterministic(C, hw, E, B, amp):
+    # no kernel uses atomics and every reduction has a fixed order: repeated runs on the same
+    # input give bitwise equal outputs and gradients (a race, e.g. a shared-memory buffer
+    # overwritten while a wgmma still reads it, would not)
+    life = make_life(C)
+    x, grad, mask = make_case(C, hw, E, B=B, use_mask=True)
+    a = run(life, 'fast', x, hw, E, mask, grad, torch.float32, amp=amp)
     names = ['out', 'dx'] + [n for n, _ in life.named_parameters()]
-    for name, u, v in zip(names, a, b):
-        if name in ('out', 'dx') or name.startswith('pointwise'):
+    for _ in range(3):
+        b = run(life, 'fast', x, hw, E, mask, grad, torch.float32, amp=amp)
+        for name, u, v in zip(names, a, b):
             assert torch.equal(u, v), name
-        else:
-            torch.testing.assert_close(u, v, rtol=1e-5, atol=1e-6)
 
 
 @needs_cuda
-def test_deterministic_mode_uses_reference(monkeypatch):
+def test_deterministic_mode_allows_fast(monkeypatch):
+    # the fast path is deterministic, so torch.use_deterministic_algorithms(True) does not
+    # change which path runs; its cuBLAS matmuls need CUBLAS_WORKSPACE_CONFIG like any other
     monkeypatch.delenv(life_fast.ENV_VAR, raising=False)
-    x = torch.randn(1, 17, 48, device='cuda')
+    monkeypatch.setenv('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+    life = make_life(96)
+    x, grad, mask = make_case(96, (3, 9), 1, use_mask=True)
     torch.use_deterministic_algorithms(True)
     try:
-        assert not life_fast.use_fast_path(None, x)
-        with pytest.raises(RuntimeError, match='use_deterministic_algorithms'):
-            life_fast.use_fast_path('fast', x)
+        assert life_fast.use_fast_path('fast', x)
+        assert life_fast.use_fast_path(None, x) == life_fast.AUTO_PICKS_FAST
+        a = run(life, 'fast', x, (3, 9), 1, mask, grad, torch.float32, amp=True)
+        b = run(life, 'fast', x, (3, 9), 1, mask, grad, torch.float32, amp=True)
     finally:
         torch.use_deterministic_algorithms(False)
+    assert all(torch.equal(u, v) for u, v in zip(a, b))
+    ref = run(life, 'reference', x, (3, 9), 1, mask, grad, torch.float64, amp=False)
+    assert max(rel_errors(a, ref)) < 2e-2
 
 
 @needs_cuda
@@ -240,9 +250,20 @@ import torch
 from mmlife.models import LIFE
 import mmlife.models.layers.life_fast as lf
 lf.POISON_OUTPUTS = True
+# 1 "SM": few conv-gradient programs, so that a program sums several row tiles
+lf._num_sms = lambda device: 1
+float32_config = lf.gemm_config
 worst = 0.0
-for C, ks, hw, E, use_mask in [(12, (1, 3, 5), (3, 4), 1, False), (8, (1, 3, 5), (4, 3), 2, True),
-                               (40, (1, 3), (5, 6), 0, False)]:
+for C, ks, hw, E, use_mask, cfg in [
+        (12, (1, 3, 5), (3, 4), 1, False, 'fp32'), (8, (1, 3, 5), (4, 3), 2, True, 'fp32'),
+        (40, (1, 3), (5, 6), 0, False, 'fp32'),
+        # 3 row tiles of 64 rows and 2 channel blocks: 2 conv-gradient programs, one with 2 tiles
+        (40, (1, 3, 5), (9, 8), 1, True, 'fp32'),
+        # the tile sizes of the bf16 (GPU) configuration, operands still in float32
+        (40, (1, 3, 5), (9, 8), 1, True, 'bf16')]:
+    lf._GEMM_CFG.clear()
+    lf.gemm_config = float32_config if cfg == 'fp32' else (
+        lambda K, N, KS, cd: float32_config(K, N, KS, torch.bfloat16))
     torch.manual_seed(C)
     life = LIFE(C, kernel_sizes=ks).double()
     with torch.no_grad():
@@ -280,3 +301,4 @@ def test_kernels_in_triton_interpreter():
     assert proc.returncode == 0, proc.stderr[-4000:]
     worst = float(proc.stdout.split('WORST')[-1])
     assert worst < 1e-5, worst
+
