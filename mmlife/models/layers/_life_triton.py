@@ -8,13 +8,17 @@ builds an ``(B, C, H, W)`` map. Two kernels:
     made on the fly by a *prologue*: a plain (grouped) load, or a depthwise ``KS x KS`` conv of
     a source tensor over each token's grid neighbours (extra tokens pass through unchanged),
     optionally transposed (the conv's input gradient), optionally plus a second (grouped)
-    tensor. The A tile can also be stored (for the weight and bias gradients; a column sum
-    inside this loop raced with the asynchronous wgmma under Triton 3.6 with 16 warps, so
-    the caller sums the stored tile). Every output column of a row tile is made by one program, so
-    the conv is computed once per element. Reads and writes use the *grouped* column addressing
-    of LIFE's ``[q_1..q_S | k_1..k_S | v_1..v_S]`` output: channel ``j`` of a scale of share
-    ``d`` lives at column ``OFF + (j // d) * PS + j % d`` of a row of stride ``RS``; that is how
-    scale ``s`` reads and writes its slot of the output without any layout copy. As a side job
+    tensor. The A tile can also be stored (for the weight and bias gradients, which the caller
+    computes from the stored tile). A launch that stores its A tile must not be
+    software-pipelined (``num_stages=1``, enforced by the launcher): Triton's pipeliner gives a
+    load with a second, non-dot user a single shared-memory buffer while it keeps a wgmma in
+    flight, and the next tile's prefetch then overwrites the operand of that wgmma (this, and an
+    in-loop column sum as the second user before it, raced on the H100). Every output column
+    of a row tile is made by one program, so the conv is computed once per element. Reads and
+    writes use the *grouped* column addressing of LIFE's ``[q_1..q_S | k_1..k_S | v_1..v_S]``
+    output: channel ``j`` of a scale of share ``d`` lives at column
+    ``OFF + (j // d) * PS + j % d`` of a row of stride ``RS``; that is how scale ``s`` reads
+    and writes its slot of the output without any layout copy. As a side job
     the kernel can convert up to two weight matrices to the matmul dtype for later launches.
 
 ``dw_grad_kernel``

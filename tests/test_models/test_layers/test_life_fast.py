@@ -302,3 +302,106 @@ def test_kernels_in_triton_interpreter():
     worst = float(proc.stdout.split('WORST')[-1])
     assert worst < 1e-5, worst
 
+
+# ------------------------------------------- CPU: the kernels as compiled for sm_90 (no GPU)
+
+
+def _record_launches(monkeypatch, C, hw, E, amp, dtype, use_mask):
+    """Every kernel launch of one fast forward + backward, recorded instead of run, with the
+    argument dtypes and constexprs that a CUDA run would use (the kernels never execute; the
+    buffers stay uninitialised)."""
+    calls = []
+
+    class Recorder:
+
+        def __init__(self, name):
+            self.name = name
+
+        def __call__(self, grid, args, constexprs, options):
+            calls.append((self.name, args, dict(constexprs), dict(options)))
+
+    monkeypatch.setattr(life_fast, '_GEMM', Recorder('life_gemm_kernel'))
+    monkeypatch.setattr(life_fast, '_DW', Recorder('dw_grad_kernel'))
+    monkeypatch.setattr(life_fast, '_interpreting', lambda: False)  # the GPU's dot dtypes
+    life = LIFE(C).to(dtype)
+    x = torch.randn(2, E + hw[0] * hw[1], C, dtype=dtype, requires_grad=True)
+    mask = torch.rand(2, hw[0] * hw[1]) < 0.3 if use_mask else None
+    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
+        out = life_fast.life_fast_forward(life, x, hw, E, mask)
+    out.backward(torch.zeros_like(out))
+    return calls
+
+
+def _compile_for_sm90(name, args, constexprs, options):
+    import triton
+    from triton.backends.compiler import GPUTarget
+    fn = getattr(life_fast._kernels(), name)
+    types = {torch.float32: 'fp32', torch.bfloat16: 'bf16', torch.float16: 'fp16',
+             torch.uint8: 'u8'}
+    sig, attrs = {}, {}
+    for i, pname in enumerate(fn.arg_names):
+        if pname in constexprs:
+            sig[pname] = 'constexpr'
+        elif isinstance(args[i], torch.Tensor):
+            sig[pname] = '*' + types[args[i].dtype]
+            attrs[(i, )] = [['tt.divisibility', 16]]  # CUDA allocations are 256-byte aligned
+        else:
+            sig[pname] = 'i32'
+    src = triton.compiler.ASTSource(fn=fn, signature=sig, constexprs=constexprs, attrs=attrs)
+    return triton.compile(src, target=GPUTarget('cuda', 90, 32), options=options)
+
+
+def _sm90_backend_available():
+    try:
+        import triton
+        from triton.backends.compiler import GPUTarget
+        return 'nvidia' in triton.backends.backends and GPUTarget is not None
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.mark.skipif(importlib.util.find_spec('triton') is None or not _sm90_backend_available(),
+                    reason="needs Triton with its NVIDIA backend (compiles only, no GPU)")
+@pytest.mark.parametrize('C, amp, dtype, mask, tf32', [(384, True, torch.float32, False, False),
+                                                      (192, True, torch.float32, True, False),
+                                                      (96, False, torch.bfloat16, False, False),
+                                                      (96, False, torch.float32, True, True)],
+                         ids=['C384-autocast', 'C192-autocast-mask', 'C96-bf16-model',
+                              'C96-tf32-mask'])
+def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask, tf32,
+                                                           monkeypatch):
+    """Compile every launch of a fast forward + backward for sm_90 (H100) and check the IR.
+
+    * No wgmma is left in flight across loop iterations (``warp_group_dot_wait`` with
+      ``pendings > 0``) while one of its operands sits in a *single* shared-memory buffer that
+      the next iteration's prefetch overwrites. Triton's pipeliner produces exactly that for a
+      ``num_stages=2`` loop whose A tile is also stored (``STORE_A``): the race behind the
+      H100's bf16 input-gradient error at C = 384.
+    * No atomics (``atom.``/``red.`` in the PTX): the fast path must be bitwise deterministic.
+    """
+    import re
+    if tf32:  # as with torch.backends.cuda.matmul.allow_tf32 = True
+        monkeypatch.setattr(life_fast, '_precision',
+                            lambda dt: 'tf32' if dt == torch.float32 else 'ieee')
+    calls = _record_launches(monkeypatch, C, (8, 8), 2, amp, dtype, mask)
+    if tf32:  # float32 operands on the tensor cores (wgmma) too
+        assert any(c[2].get('PRECISION') == 'tf32' for c in calls)
+    assert {c[0] for c in calls} == {'life_gemm_kernel', 'dw_grad_kernel'}
+    seen = set()
+    for name, args, constexprs, options in calls:
+        key = (name, tuple(sorted((k, str(v)) for k, v in constexprs.items())),
+               tuple(sorted(options.items())),
+               tuple(str(a.dtype) if isinstance(a, torch.Tensor) else 'i' for a in args))
+        if key in seen:
+            continue
+        seen.add(key)
+        ck = _compile_for_sm90(name, args, constexprs, options)
+        ttgir, ptx = ck.asm['ttgir'], ck.asm['ptx']
+        what = f'{name} KS={constexprs["KS"]} {options}'
+        in_flight = [int(p) for p in re.findall(r'warp_group_dot_wait[^\n]*pendings = (\d+)',
+                                                ttgir)]
+        buffers = [int(n) for n in re.findall(r'local_alloc : \(\) -> !ttg\.memdesc<(\d+)x',
+                                              ttgir)]
+        assert not (max(in_flight, default=0) > 0 and min(buffers, default=2) < 2), (
+            f'{what}: a wgmma stays in flight while an operand has a single buffer')
+        assert not re.search(r'^\s*(@!?%p\d+\s+)?(atom|red)\.', ptx, re.M), f'{what}: atomics'
