@@ -8,20 +8,26 @@ builds an ``(B, C, H, W)`` map. Two kernels:
     made on the fly by a *prologue*: a plain (grouped) load, or a depthwise ``KS x KS`` conv of
     a source tensor over each token's grid neighbours (extra tokens pass through unchanged),
     optionally transposed (the conv's input gradient), optionally plus a second (grouped)
-    tensor. The A tile can also be stored (for the weight and bias gradients; a column sum
-    inside this loop raced with the asynchronous wgmma under Triton 3.6 with 16 warps, so
-    the caller sums the stored tile). Every output column of a row tile is made by one program, so
-    the conv is computed once per element. Reads and writes use the *grouped* column addressing
-    of LIFE's ``[q_1..q_S | k_1..k_S | v_1..v_S]`` output: channel ``j`` of a scale of share
-    ``d`` lives at column ``OFF + (j // d) * PS + j % d`` of a row of stride ``RS``; that is how
-    scale ``s`` reads and writes its slot of the output without any layout copy. As a side job
+    tensor. The A tile can also be stored (for the weight and bias gradients, which the caller
+    computes from the stored tile). A launch that stores its A tile must not be
+    software-pipelined (``num_stages=1``, enforced by the launcher): Triton's pipeliner gives a
+    load with a second, non-dot user a single shared-memory buffer while it keeps a wgmma in
+    flight, and the next tile's prefetch then overwrites the operand of that wgmma (this, and an
+    in-loop column sum as the second user before it, raced on the H100). Every output column
+    of a row tile is made by one program, so the conv is computed once per element. Reads and
+    writes use the *grouped* column addressing of LIFE's ``[q_1..q_S | k_1..k_S | v_1..v_S]``
+    output: channel ``j`` of a scale of share ``d`` lives at column
+    ``OFF + (j // d) * PS + j % d`` of a row of stride ``RS``; that is how scale ``s`` reads
+    and writes its slot of the output without any layout copy. As a side job
     the kernel can convert up to two weight matrices to the matmul dtype for later launches.
 
 ``dw_grad_kernel``
-    The depthwise conv's weight and bias gradients (accumulated per program over its row tiles,
-    then added atomically) and the recomputed conv output ``z`` that the point-wise weight
-    gradient needs (recomputed rather than kept from forward, so LIFE keeps no more activations
-    than the plain QKV Linear does).
+    The depthwise conv's weight and bias gradients and the recomputed conv output ``z`` that
+    the point-wise weight gradient needs (recomputed rather than kept from forward, so LIFE
+    keeps no more activations than the plain QKV Linear does). Program ``p`` sums the
+    gradients over a fixed set of row tiles (``p, p + P, p + 2P, ...``) in a fixed order and
+    writes the sums to row ``p`` of a float32 partial-sum buffer; the caller reduces that
+    buffer over its rows (``torch.sum``). No atomics: the gradients are bitwise reproducible.
 
 Row ``r = b * NTOK + t`` is token ``t`` of image ``b``; ``t < E`` is an extra token and
 ``t - E = h * W + w`` a patch. Model constants (widths, strides, offsets) are ``constexpr``;
@@ -147,9 +153,12 @@ def dw_grad_kernel(
         y_ptr,  # the conv input (grouped addressing)
         cw_ptr, cb_ptr, mask_ptr,
         z_ptr,  # recomputed conv output, (M, K) contiguous
-        gw_ptr, gb_ptr,  # float32 gradients (K, KS*KS) and (K,), zero-initialised
+        # float32 partial sums: row p (stride PART_RS) of program p holds its weight-gradient
+        # sums (K, KS*KS) at gw_ptr and its bias-gradient sums (K,) at gb_ptr
+        gw_ptr, gb_ptr,
         M, NTOK, E, H, W, num_tiles,
-        K: tl.constexpr, Y_RS: tl.constexpr, Y_PS: tl.constexpr, Y_D: tl.constexpr,
+        K: tl.constexpr, PART_RS: tl.constexpr,
+        Y_RS: tl.constexpr, Y_PS: tl.constexpr, Y_D: tl.constexpr,
         Y_OFF: tl.constexpr, KS: tl.constexpr, HAS_CB: tl.constexpr, HAS_MASK: tl.constexpr,
         BM: tl.constexpr, BC: tl.constexpr, KKP: tl.constexpr):
     pid = tl.program_id(0)
@@ -199,9 +208,11 @@ def dw_grad_kernel(
         z = tl.where(is_patch[:, None], zacc, center.to(tl.float32))
         tl.store(z_ptr + rows64[:, None] * K + kk[None, :], z.to(z_ptr.dtype.element_ty),
                  mask=row_ok[:, None] & k_ok[None, :])
+    # every program writes its whole row of the partial-sum buffer (zeros if it had no tile)
+    part = pid.to(tl.int64) * PART_RS
     tap_ok = taps < KS * KS
-    tl.atomic_add(gw_ptr + kk[None, :] * (KS * KS) + taps[:, None], gacc,
-                  mask=tap_ok[:, None] & k_ok[None, :], sem='relaxed')
+    tl.store(gw_ptr + part + kk[None, :] * (KS * KS) + taps[:, None], gacc,
+             mask=tap_ok[:, None] & k_ok[None, :])
     if HAS_CB:
         gb = tl.sum(tl.where(taps[:, None] == KS * KS, gacc, 0.), axis=0)
-        tl.atomic_add(gb_ptr + kk, gb, mask=k_ok, sem='relaxed')
+        tl.store(gb_ptr + part + kk, gb, mask=k_ok)
