@@ -139,7 +139,8 @@ figures)
         $PY "${cmd[@]}" 2>&1 | tail -n3
     }
     mkdir -p "$RUNS/figures"
-    figure_pair bccd $(head -n2 data/BCCD/ImageSets/Main/test.txt | sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|')
+    figure_pair bccd $(head -n2 data/BCCD/ImageSets/Main/test.txt |
+                       sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|') --score-thr 0.3
     figure_pair camvid $(ls data/CamVid/test/* | head -n2)
     ;;
 collect)
