@@ -15,8 +15,9 @@ from collections import defaultdict
 
 
 def read_log(paths):
-    """Return (train {epoch: [loss]}, val {step: {metric: value}}) from one or more JSON logs."""
-    train, val = defaultdict(list), {}
+    """Return (train {epoch or iteration: [loss]}, val {step: {metric: value}}, x unit) from one
+    or more JSON logs; the unit is 'epoch' for epoch-based loops, else 'iteration'."""
+    train, val, unit = defaultdict(list), {}, 'iteration'
     for path in paths:
         with open(path) as f:
             for line in f:
@@ -25,10 +26,12 @@ def read_log(paths):
                     continue
                 rec = json.loads(line)
                 if 'loss' in rec and 'lr' in rec:
+                    if 'epoch' in rec:
+                        unit = 'epoch'
                     train[rec.get('epoch', rec.get('iter'))].append(rec['loss'])
                 elif 'step' in rec:
                     val[rec['step']] = rec
-    return train, val
+    return train, val, unit
 
 
 def plot(runs, metric, out, title=None):
@@ -37,8 +40,12 @@ def plot(runs, metric, out, title=None):
     import matplotlib.pyplot as plt
 
     fig, (ax_loss, ax_metric) = plt.subplots(1, 2, figsize=(11, 4))
+    units = set()
     for label, paths in runs.items():
-        train, val = read_log(paths)
+        train, val, unit = read_log(paths)
+        units.add(unit)
+        if len(units) > 1:
+            raise ValueError('cannot plot epoch-based and iteration-based logs on one axis')
         epochs = sorted(train)
         ax_loss.plot(epochs, [sum(train[e]) / len(train[e]) for e in epochs], label=label)
         steps = sorted(s for s in val if metric in val[s])
@@ -46,9 +53,11 @@ def plot(runs, metric, out, title=None):
             raise ValueError(f'no {metric!r} in {paths}; metrics there: '
                              f'{sorted({k for v in val.values() for k in v})}')
         ax_metric.plot(steps, [val[s][metric] for s in steps], marker='.', label=label)
-    ax_loss.set_xlabel('epoch')
-    ax_loss.set_ylabel('train loss (mean over logged iterations)')
-    ax_metric.set_xlabel('epoch')
+    unit = units.pop()
+    ax_loss.set_xlabel(unit)
+    ax_loss.set_ylabel('train loss (mean over logged iterations)' if unit == 'epoch'
+                       else 'train loss (logged iterations)')
+    ax_metric.set_xlabel(unit)
     ax_metric.set_ylabel(metric)
     for ax in (ax_loss, ax_metric):
         ax.grid(alpha=0.3)

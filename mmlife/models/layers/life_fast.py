@@ -29,9 +29,9 @@ outputs and gradients on the same device, and it also runs under
 Which path runs is chosen per call by :func:`use_fast_path`: ``LIFE(..., impl=...)`` if given,
 else the environment variable ``MMLIFE_LIFE_IMPL``, else ``'auto'``. ``'auto'`` would take this
 path for CUDA tensors when Triton is importable (and not while TorchScript tracing or
-``torch.compile`` traces the model), but is held on the reference path by
-:data:`AUTO_PICKS_FAST` until the GPU tests pass; ``'reference'`` always takes the PyTorch
-path; ``'fast'`` takes this path or raises if it cannot.
+``torch.compile`` traces the model); :data:`AUTO_PICKS_FAST` is the switch that lets it.
+``'reference'`` always takes the PyTorch path; ``'fast'`` takes this path or raises if it
+cannot.
 """
 import os
 from typing import Optional, Sequence
@@ -41,13 +41,12 @@ import torch
 IMPLS = ('auto', 'reference', 'fast')
 ENV_VAR = 'MMLIFE_LIFE_IMPL'
 
-# Whether 'auto' picks the kernels on CUDA. Off: on the H100 (docs/performance.md, run 3) the v3
-# kernels failed two GPU tests (bf16 autocast input gradient at C = 384 three times the
-# reference path's bf16 error, from a Triton pipeliner race; conv-weight gradients not bitwise
-# repeatable, from atomics). Both are fixed (v4) but not yet run on a GPU, so 'auto' keeps the
-# reference path and the kernels run only when asked for with 'fast'. Turn it on once
-# tests/test_models/test_layers/test_life_fast.py passes on a GPU.
-AUTO_PICKS_FAST = False
+# Whether 'auto' picks the kernels on CUDA. On since run 4 (docs/performance.md): on the H100
+# every GPU test of tests/test_models/test_layers/test_life_fast.py passed (fp32 and bf16
+# against float64, bitwise determinism), and the kernels beat the reference path in every row
+# of the benchmark (training, inference and peak memory). Set it to False (or
+# MMLIFE_LIFE_IMPL=reference) to keep 'auto' on the PyTorch path.
+AUTO_PICKS_FAST = True
 
 # Debug aid for tests: fill every buffer the kernels must write with NaN first, so that an
 # element left unwritten shows up as NaN instead of stale memory.

@@ -171,7 +171,7 @@ def test_auto_picks_fast_on_cuda(monkeypatch):
     monkeypatch.delenv(life_fast.ENV_VAR, raising=False)
     life = make_life(48)
     x = torch.randn(1, 17, 48, device='cuda')
-    monkeypatch.setattr(life_fast, 'AUTO_PICKS_FAST', False)  # the shipped default
+    monkeypatch.setattr(life_fast, 'AUTO_PICKS_FAST', False)  # the switch turned off
     life(x, (4, 4), 1)
     assert calls == []
     monkeypatch.setattr(life_fast, 'AUTO_PICKS_FAST', True)
