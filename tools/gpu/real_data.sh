@@ -12,7 +12,7 @@
 #   tools/gpu/real_data.sh collect DIR      # logs (one tarball) + fp16 weights of the CIFAR runs
 #
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
-# CIFAR_WORKERS (4),
+# CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
 # RUNS (/tmp/runs).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +26,7 @@ export PYTHONUNBUFFERED=1
 # dataloader workers are processes: one BLAS/OpenMP thread each, or 16-core machines thrash
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 CIFAR_WORKERS=${CIFAR_WORKERS:-4}
+CIFAR_ARMS=${CIFAR_ARMS:-deit-tiny deit-tiny-life}
 PY=${PY:-python3}
 
 launch() {  # launch NAME CONFIG [train.py args...]
@@ -72,7 +73,7 @@ start)
     for task in "$@"; do
         case $task in
         cifar)
-            for arm in deit-tiny deit-tiny-life; do
+            for arm in $CIFAR_ARMS; do
                 launch "cifar10_$arm" "configs/classification/deit/${arm}_p4_8xb64_cifar10.py" --amp \
                     --cfg-options optim_wrapper.dtype=bfloat16 \
                     train_dataloader.batch_size=512 train_dataloader.num_workers="$CIFAR_WORKERS" \
