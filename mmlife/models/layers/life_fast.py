@@ -44,8 +44,8 @@ ENV_VAR = 'MMLIFE_LIFE_IMPL'
 # Whether 'auto' picks the kernels on CUDA. On since run 4 (docs/performance.md): on the H100
 # every GPU test of tests/test_models/test_layers/test_life_fast.py passed (fp32 and bf16
 # against float64, bitwise determinism), and the kernels are ahead of the reference path in
-# every row of the benchmark (training, inference, peak memory; one training row only by noise). Set it to False (or
-# MMLIFE_LIFE_IMPL=reference) to keep 'auto' on the PyTorch path.
+# every row of the benchmark (training, inference, peak memory; one training row only by
+# noise). Set it to False (or MMLIFE_LIFE_IMPL=reference) to keep 'auto' on the PyTorch path.
 AUTO_PICKS_FAST = True
 
 # Debug aid for tests: fill every buffer the kernels must write with NaN first, so that an
