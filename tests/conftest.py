@@ -1,4 +1,5 @@
 """Shared test helpers: repository paths, tiny fabricated datasets, running the tools."""
+import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -8,6 +9,16 @@ import numpy as np
 import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def load_tool(*path):
+    """Import a script of the repo (e.g. ``load_tool('tools', 'demo.py')``) as a module."""
+    full = osp.join(REPO, *path)
+    name = 'tool_' + osp.splitext('_'.join(path))[0].replace('/', '_').replace('-', '_')
+    spec = importlib.util.spec_from_file_location(name, full)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_tool(args, cwd=REPO, env=None, timeout=600):

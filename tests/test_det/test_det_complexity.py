@@ -1,24 +1,18 @@
 """tools/analysis_tools/det_complexity.py against multiply-adds counted by hand (64 x 64 input)."""
-import importlib.util
-import os.path as osp
-
 import pytest
 
-from det_helpers import REPO, config_path, single_thread  # noqa: F401
+from conftest import load_tool
+from det_helpers import config_path, single_thread  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'det_complexity', osp.join(REPO, 'tools', 'analysis_tools', 'det_complexity.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_det_complexity():
+    return load_tool('tools', 'analysis_tools', 'det_complexity.py')
 
 
 def test_counts_match_hand_counts():
-    tool = load_tool()
+    tool = load_det_complexity()
     none, linear = (tool.complexity(config_path('deit-tiny', v), shape=(64, 64))
                     for v in ('encdec', 'encdec-linear'))
     n_tok, C, queries = 4 * 4, 256, 100  # 64 / 16 = 4 x 4 patches

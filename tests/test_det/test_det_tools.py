@@ -1,6 +1,5 @@
 """tools/train.py, tools/test.py and the mmdet inference API on a detection config, with a
 tiny fabricated Pascal-VOC-layout dataset (64 x 64 inputs instead of 512 x 512)."""
-import importlib.util
 import os
 import os.path as osp
 import re
@@ -9,6 +8,7 @@ import sys
 
 import pytest
 
+from conftest import load_tool
 from det_helpers import BCCD, REPO, config_path, make_voc_layout, single_thread  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures('single_thread')
@@ -83,10 +83,7 @@ def test_train_then_test(trained):
 
 def test_inference_api_and_demo_script(trained, tmp_path):
     config, ckpt, root = trained
-    spec = importlib.util.spec_from_file_location(
-        'det_inference', osp.join(REPO, 'tools', 'det_inference.py'))
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
+    demo = load_tool('tools', 'det_inference.py')
     img = osp.join(root, 'JPEGImages', 'img_004.jpg')
     results = demo.detect(config, ckpt, [img], score_thr=0., out_dir=str(tmp_path))
     (image, dets), = results

@@ -1,19 +1,13 @@
 """tools/analysis_tools/benchmark.py: a tiny CPU run writes a consistent report."""
-import importlib.util
 import json
-import os.path as osp
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from conftest import load_tool
 
 
 def load_benchmark():
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'benchmark.py')
-    spec = importlib.util.spec_from_file_location('mmlife_benchmark_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools', 'analysis_tools', 'benchmark.py')
 
 
 def test_smoke_run_on_cpu(tmp_path, capsys):

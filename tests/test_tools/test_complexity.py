@@ -1,20 +1,15 @@
 """tools/analysis_tools/complexity.py: the attention handle, hand counts, the CLI table."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 
-from conftest import REPO, run_tool
+from conftest import REPO, load_tool, run_tool
 
 
 @pytest.fixture(scope='module')
 def cx():
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'complexity.py')
-    spec = importlib.util.spec_from_file_location('classification_complexity', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools', 'analysis_tools', 'complexity.py')
 
 
 def write_cfg(tmp_path, base, extra):

@@ -1,6 +1,5 @@
 """Dataset converters on tiny fabricated inputs: CIFAR-100 pickles, Tiny-ImageNet's val
 annotations, ImageNet-100 links; their outputs load with the configs' dataset settings."""
-import importlib.util
 import os
 import os.path as osp
 import pickle
@@ -12,15 +11,11 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from conftest import REPO, run_tool
+from conftest import REPO, load_tool, run_tool
 
 
-def load_tool(name):
-    path = osp.join(REPO, 'tools', 'dataset_converters', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'converter_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_converter(name):
+    return load_tool('tools', 'dataset_converters', f'{name}.py')
 
 
 def build_config_dataset(config, data_root):
@@ -62,7 +57,7 @@ def test_cifar100(tmp_path):
     rng = np.random.default_rng(0)
     src, names, splits = fake_cifar100(tmp_path, rng)
     out = tmp_path / 'cifar100'
-    assert load_tool('cifar100').convert_cifar100(str(src), str(out)) == {'train': 5, 'test': 3}
+    assert load_converter('cifar100').convert_cifar100(str(src), str(out)) == {'train': 5, 'test': 3}
     for split, (data, labels) in splits.items():
         for i, label in enumerate(labels):
             img = cv2.imread(str(out / split / names[label] / f'{i:05d}.png'))
@@ -80,7 +75,7 @@ def test_cifar100_cli_and_bad_input(tmp_path):
     out = run_tool(['tools/dataset_converters/cifar100.py', str(src), str(tmp_path / 'o')])
     assert "{'train': 5, 'test': 3}" in out
     with pytest.raises(FileNotFoundError, match='cifar-100-python'):
-        load_tool('cifar100').convert_cifar100(str(tmp_path), str(tmp_path / 'x'))
+        load_converter('cifar100').convert_cifar100(str(tmp_path), str(tmp_path / 'x'))
 
 
 def fake_tiny_imagenet(root, wnids=('n01443537', 'n01629819'), per_class=3):
@@ -107,7 +102,7 @@ def fake_tiny_imagenet(root, wnids=('n01443537', 'n01629819'), per_class=3):
 def test_tiny_imagenet(tmp_path, copy):
     src, labels = fake_tiny_imagenet(tmp_path)
     out = tmp_path / 'tiny-imagenet'
-    tool = load_tool('tiny_imagenet')
+    tool = load_converter('tiny_imagenet')
     assert tool.convert_tiny_imagenet(str(src), str(out), copy=copy) == {'train': 6, 'val': 4}
     for name, wnid in labels.items():
         dst = out / 'val' / wnid / name
@@ -125,7 +120,7 @@ def test_tiny_imagenet(tmp_path, copy):
 
 def test_tiny_imagenet_bad_input(tmp_path):
     src, _ = fake_tiny_imagenet(tmp_path)
-    tool = load_tool('tiny_imagenet')
+    tool = load_converter('tiny_imagenet')
     ann = src / 'val' / 'val_annotations.txt'
     ann.write_text(ann.read_text() + 'val_0.JPEG\tn99999999\t0\t0\t1\t1\n')
     with pytest.raises(ValueError, match='n99999999'):
@@ -138,7 +133,7 @@ def test_tiny_imagenet_bad_input(tmp_path):
 
 
 def test_imagenet100_class_list():
-    classes = load_tool('imagenet100').IMAGENET100_CLASSES
+    classes = load_converter('imagenet100').IMAGENET100_CLASSES
     assert len(classes) == len(set(classes)) == 100
     assert all(re.fullmatch(r'n\d{8}', c) for c in classes)
     # CMC's imagenet100.txt starts and ends with these
@@ -168,7 +163,7 @@ def fake_imagenet(root, classes, extra=('n00000001', 'n00000002'), flat_val=Fals
 
 
 def test_imagenet100_class_folders(tmp_path):
-    tool = load_tool('imagenet100')
+    tool = load_converter('imagenet100')
     src = fake_imagenet(tmp_path, tool.IMAGENET100_CLASSES)
     out = tmp_path / 'imagenet100'
     assert tool.make_imagenet100(str(src), str(out)) == {'train': 100, 'val': 100}
@@ -182,7 +177,7 @@ def test_imagenet100_class_folders(tmp_path):
 
 
 def test_imagenet100_flat_val(tmp_path):
-    tool = load_tool('imagenet100')
+    tool = load_converter('imagenet100')
     classes = tool.IMAGENET100_CLASSES
     extra = tuple(f'n{i:08d}' for i in range(1, 901))  # meta/val.txt indexes 1000 classes
     src = fake_imagenet(tmp_path, classes, extra=extra, flat_val=True)
@@ -195,7 +190,7 @@ def test_imagenet100_flat_val(tmp_path):
 
 
 def test_imagenet100_bad_input(tmp_path):
-    tool = load_tool('imagenet100')
+    tool = load_converter('imagenet100')
     src = fake_imagenet(tmp_path, tool.IMAGENET100_CLASSES[1:])
     with pytest.raises(FileNotFoundError, match='1 of the 100 classes'):
         tool.make_imagenet100(str(src), str(tmp_path / 'o'))
@@ -208,7 +203,7 @@ def test_imagenet100_bad_input(tmp_path):
 
 def test_cifar10(tmp_path):
     """Fabricated CIFAR-10 pickles -> folders; pixels and labels survive, the config reads it."""
-    cvt = load_tool('cifar10')
+    cvt = load_converter('cifar10')
     src = tmp_path / 'cifar-10-batches-py'
     src.mkdir()
     classes = [f'c{i}' for i in range(10)]

@@ -1,20 +1,14 @@
 """tools/analysis_tools/plot_curves.py on small mmengine-style JSON logs."""
-import importlib.util
 import json
-import os.path as osp
 
 import pytest
 
-from conftest import REPO
+from conftest import load_tool
 
 
 @pytest.fixture(scope='module')
 def tool():
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'plot_curves.py')
-    spec = importlib.util.spec_from_file_location('mmlife_plot_curves_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools', 'analysis_tools', 'plot_curves.py')
 
 
 def write_log(path, records):

@@ -1,22 +1,17 @@
 """tools/visualization/*.py end to end on tiny random models: they run and write PNGs."""
-import importlib.util
 import os
 import os.path as osp
 
 import cv2
 import pytest
-from conftest import REPO, run_tool
+from conftest import load_tool, run_tool
 
 import rollout_tiny_models as tm
 from rollout_tiny_models import keep_default_scope  # noqa: F401  (autouse fixture)
 
 
-def load_tool(name):
-    path = osp.join(REPO, 'tools', 'visualization', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'rollout_tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_vis_tool(name):
+    return load_tool('tools', 'visualization', f'{name}.py')
 
 
 @pytest.fixture(scope='module')
@@ -50,14 +45,14 @@ def test_attention_rollout_cli(tiny, tmp_path):
 
 def test_attention_rollout_rejects_dense_configs(tiny, tmp_path):
     with pytest.raises(SystemExit, match='dense_rollout.py'):
-        load_tool('attention_rollout').main([*tiny['seg'], tiny['images'][0], '--out',
+        load_vis_tool('attention_rollout').main([*tiny['seg'], tiny['images'][0], '--out',
                                              str(tmp_path), '--device', 'cpu'])
 
 
 @pytest.mark.parametrize('model', ['seg_life', 'det_life'])
 def test_dense_rollout_tool(tiny, tmp_path, model):
     extra = ['--score-thr', '0'] if model.startswith('det') else []
-    written = load_tool('dense_rollout').main(
+    written = load_vis_tool('dense_rollout').main(
         [*tiny[model], tiny['images'][0], '--out', str(tmp_path), '--device', 'cpu', *extra])
     assert written == [str(tmp_path / 'images_img0_dense.png')]
     h, w, _ = read_png(written[0]).shape
@@ -65,7 +60,7 @@ def test_dense_rollout_tool(tiny, tmp_path, model):
 
 
 def test_compare_rollout_classification(tiny, tmp_path):
-    written = load_tool('compare_rollout').main(
+    written = load_vis_tool('compare_rollout').main(
         [*tiny['cls'], *tiny['cls_life'], *tiny['images'], '--out', str(tmp_path),
          '--device', 'cpu', '--names', 'DeiT', 'DeiT + LIFE'])
     assert written == [str(tmp_path / 'comparison.png')]
@@ -76,7 +71,7 @@ def test_compare_rollout_classification(tiny, tmp_path):
 @pytest.mark.parametrize('task', ['seg', 'det'])
 def test_compare_rollout_dense(tiny, tmp_path, task):
     extra = ['--score-thr', '0', '--with-backbone'] if task == 'det' else []
-    written = load_tool('compare_rollout').main(
+    written = load_vis_tool('compare_rollout').main(
         [*tiny[task], *tiny[f'{task}_life'], tiny['images'][1], '--out', str(tmp_path),
          '--device', 'cpu', *extra])
     assert written == [str(tmp_path / 'images_img1_compare.png')]
