@@ -54,6 +54,39 @@ def make_image_folder(root, classes=('a', 'b'), per_class=4, size=32, splits=('t
     return str(root)
 
 
+TINY_BASE = osp.join(REPO, 'configs/classification/deit/deit-tiny-life_p4_8xb64_cifar10.py')
+
+
+def write_tiny_config(tmp_path, data_root, extra=''):
+    """The real DeiT-T-LIFE CIFAR-10 config on a fabricated folder, with a 2-block model."""
+    cfg = tmp_path / 'tiny_cfg.py'
+    cfg.write_text(f"""
+_base_ = {TINY_BASE!r}
+custom_imports = dict(imports=['mmlife.models', 'dist_probe'], allow_failed_imports=False)
+model = dict(
+    backbone=dict(arch=dict(
+        _delete_=True, embed_dims=48, num_layers=2, num_heads=3, feedforward_channels=96)),
+    head=dict(in_channels=48))
+_loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
+train_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))
+val_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=1, val_interval=1)
+param_scheduler = [dict(type='LinearLR', start_factor=0.5, by_epoch=True, end=1)]
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, save_best=None))
+{extra}
+""")
+    return str(cfg)
+
+
+def free_port():
+    """A TCP port nobody listens on now (for torchrun's rendezvous)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
 def tiny_folder(tmp_path):
     return make_image_folder(tmp_path / 'data')

@@ -3,32 +3,7 @@ import glob
 import os.path as osp
 import re
 
-from conftest import REPO, run_tool
-
-CONFIG = osp.join(REPO, 'configs/classification/deit/deit-tiny-life_p4_8xb64_cifar10.py')
-
-
-def write_tiny_config(tmp_path, data_root, extra=''):
-    """The real DeiT-T-LIFE CIFAR-10 config on a fabricated folder, with a 2-block model."""
-    cfg = tmp_path / 'tiny_cfg.py'
-    cfg.write_text(f"""
-_base_ = {CONFIG!r}
-custom_imports = dict(imports=['mmlife.models', 'dist_probe'], allow_failed_imports=False)
-model = dict(
-    backbone=dict(arch=dict(
-        _delete_=True, embed_dims=48, num_layers=2, num_heads=3, feedforward_channels=96)),
-    head=dict(in_channels=48))
-_loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
-train_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))
-val_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=1, val_interval=1)
-param_scheduler = [dict(type='LinearLR', start_factor=0.5, by_epoch=True, end=1)]
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, save_best=None))
-{extra}
-""")
-    return str(cfg)
-
+from conftest import free_port, run_tool, write_tiny_config
 
 def test_train_resume_test(tmp_path, tiny_folder):
     cfg = write_tiny_config(tmp_path, tiny_folder)
@@ -47,13 +22,6 @@ def test_train_resume_test(tmp_path, tiny_folder):
     out = run_tool(['tools/test.py', cfg, osp.join(work, 'epoch_2.pth'), '--work-dir', work])
     top1 = float(re.search(r'accuracy/top1: ([\d.]+)', out).group(1))
     assert 0.0 <= top1 <= 100.0
-
-
-def free_port():
-    import socket
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def test_dist_train_gloo_two_ranks_agree(tmp_path, tiny_folder):

@@ -1,10 +1,12 @@
 """Summarise mmengine JSON logs: last/best validation metric, step time, data time, throughput.
 
     python tools/analysis_tools/log_summary.py LOG.json [LOG.json ...] --metric accuracy/top1 \
-        --batch-size 512
+        --batch-size 512 [--relative]
 
 Step and data times are the means over all logged training iterations (mmengine logs the
-average over each logging interval); images/s = batch size / mean step time.
+average over each logging interval); images/s = batch size / mean step time (give the global
+batch: per-GPU batch x GPUs). ``--relative`` adds each log's images/s over the first log's, e.g.
+the speed-up of a 2-GPU run over a 1-GPU run.
 """
 import argparse
 import json
@@ -31,19 +33,27 @@ def summarise(path, metric, batch_size):
         img_per_s=batch_size / step if batch_size else None)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('logs', nargs='+')
     parser.add_argument('--metric', default='accuracy/top1')
-    parser.add_argument('--batch-size', type=int, default=0)
-    args = parser.parse_args()
-    print(f'| log | epochs | iters | last {args.metric} | best | step s | data s | img/s |')
-    print('|---|---|---|---|---|---|---|---|')
-    for path in args.logs:
-        r = summarise(path, args.metric, args.batch_size)
+    parser.add_argument('--batch-size', type=int, default=0,
+                        help='images per iteration, over all GPUs (for img/s)')
+    parser.add_argument('--relative', action='store_true',
+                        help='add img/s relative to the first log (needs --batch-size)')
+    args = parser.parse_args(argv)
+    if args.relative and not args.batch_size:
+        parser.error('--relative needs --batch-size')
+    rel = ' x first |' if args.relative else ''
+    print(f'| log | epochs | iters | last {args.metric} | best | step s | data s | img/s |{rel}')
+    print('|---|---|---|---|---|---|---|---|' + ('---|' if args.relative else ''))
+    rows = [summarise(path, args.metric, args.batch_size) for path in args.logs]
+    for r in rows:
         ips = f"{r['img_per_s']:.0f}" if r['img_per_s'] else '-'
+        ratio = f" {r['img_per_s'] / rows[0]['img_per_s']:.2f} |" if args.relative else ''
         print(f"| {r['log']} | {r['epochs']} | {r['iters']} | {r['last']:.2f} | {r['best']:.2f} | "
-              f"{r['step_s']:.3f} | {r['data_s']:.3f} | {ips} |")
+              f"{r['step_s']:.3f} | {r['data_s']:.3f} | {ips} |{ratio}")
+    return rows
 
 
 if __name__ == '__main__':
