@@ -57,16 +57,21 @@ def make_image_folder(root, classes=('a', 'b'), per_class=4, size=32, splits=('t
 TINY_BASE = osp.join(REPO, 'configs/classification/deit/deit-tiny-life_p4_8xb64_cifar10.py')
 
 
-def write_tiny_config(tmp_path, data_root, extra=''):
-    """The real DeiT-T-LIFE CIFAR-10 config on a fabricated folder, with a 2-block model."""
-    cfg = tmp_path / 'tiny_cfg.py'
-    cfg.write_text(f"""
-_base_ = {TINY_BASE!r}
+TINY_MODEL = """
 custom_imports = dict(imports=['mmlife.models', 'dist_probe'], allow_failed_imports=False)
 model = dict(
     backbone=dict(arch=dict(
         _delete_=True, embed_dims=48, num_layers=2, num_heads=3, feedforward_channels=96)),
-    head=dict(in_channels=48))
+    head=dict(in_channels=48))"""
+
+
+def write_tiny_config(tmp_path, data_root, extra='', base=TINY_BASE, model=TINY_MODEL):
+    """A real classification config (default: DeiT-T-LIFE CIFAR-10, with a 2-block model) on a
+    fabricated folder: batch 2, one epoch, a checkpoint and a log line every step."""
+    cfg = tmp_path / 'tiny_cfg.py'
+    cfg.write_text(f"""
+_base_ = {base!r}
+{model}
 _loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
 train_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))
 val_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import REPO, run_tool
+from conftest import REPO, run_tool, write_tiny_config
 
 SMALL = {
     't2t_vit/t2t-vit-12-life_8xb64_cifar10.py': """
@@ -21,23 +21,13 @@ model = dict(backbone=dict(arch=dict(_delete_=True, embed_dims=6, depths=[2, 2, 
 
 @pytest.mark.parametrize('config', sorted(SMALL))
 def test_train_then_test(tmp_path, tiny_folder, config):
-    cfg = tmp_path / 'cfg.py'
-    cfg.write_text(f"""
-_base_ = {osp.join(REPO, 'configs', 'classification', config)!r}
-{SMALL[config]}
-_loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
-train_dataloader = dict(**_loader, dataset=dict(data_root={tiny_folder!r}))
-val_dataloader = dict(**_loader, dataset=dict(data_root={tiny_folder!r}))
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=1, val_interval=1)
-param_scheduler = [dict(type='LinearLR', start_factor=0.5, by_epoch=True, end=1)]
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, save_best=None))
-""")
+    cfg = write_tiny_config(tmp_path, tiny_folder, model=SMALL[config],
+                            base=osp.join(REPO, 'configs', 'classification', config))
     work = str(tmp_path / 'work')
-    out = run_tool(['tools/train.py', str(cfg), '--work-dir', work])
+    out = run_tool(['tools/train.py', cfg, '--work-dir', work])
     val = re.findall(r'Epoch\(val\) \[1\]\[4/4\]\s+accuracy/top1: ([\d.]+)', out)
     assert len(val) == 1
-    out = run_tool(['tools/test.py', str(cfg), osp.join(work, 'epoch_1.pth'), '--work-dir', work])
+    out = run_tool(['tools/test.py', cfg, osp.join(work, 'epoch_1.pth'), '--work-dir', work])
     # every weight is in the checkpoint; SwinV2 drops its relative-position buffers on loading
     # by design (re-made from the window size), which mmengine reports as missing
     assert 'unexpected key' not in out
