@@ -102,71 +102,19 @@ test_pipeline = [dict(type='LoadImageFromFile'),
 DET_CLASSES = ['RBC', 'WBC', 'Platelets']
 
 
-def write_det(folder, name='tiny_detr'):
-    attn = dict(embed_dims=32, num_heads=2, dropout=0.0, batch_first=True)
+def _detr_config(header, detector, backbone, neck_in, enc_attn, dec_attn, test_scale):
+    """Config text of a tiny DETR-style detector (32 dims, 10 queries, 2 + 1 layers)."""
     ffn = dict(embed_dims=32, feedforward_channels=64, num_fcs=2, ffn_drop=0.0,
                act_cfg=dict(type='ReLU', inplace=True))
-    text = f'''
-default_scope = 'mmdet'
+    return f'''
+{header}
 model = dict(
-    type='DETR',
+    type={detector!r},
     num_queries=10,
     data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
                            std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_size_divisor=1),
-    backbone=dict(type='ResNet', depth=18, num_stages=4, out_indices=(3, ),
-                  norm_cfg=dict(type='BN', requires_grad=False), norm_eval=True,
-                  style='pytorch'),
-    neck=dict(type='ChannelMapper', in_channels=[512], kernel_size=1, out_channels=32,
-              act_cfg=None, norm_cfg=None, num_outs=1),
-    encoder=dict(num_layers=2, layer_cfg=dict(self_attn_cfg={attn!r}, ffn_cfg={ffn!r})),
-    decoder=dict(num_layers=1, layer_cfg=dict(self_attn_cfg={attn!r}, cross_attn_cfg={attn!r},
-                                              ffn_cfg={ffn!r}), return_intermediate=True),
-    positional_encoding=dict(num_feats=16, normalize=True),
-    bbox_head=dict(type='DETRHead', num_classes=3, embed_dims=32,
-                   loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1, use_sigmoid=False,
-                                 loss_weight=1.0, class_weight=1.0),
-                   loss_bbox=dict(type='L1Loss', loss_weight=5.0),
-                   loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
-    train_cfg=dict(assigner=dict(type='HungarianAssigner', match_costs=[
-        dict(type='ClassificationCost', weight=1.),
-        dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-        dict(type='IoUCost', iou_mode='giou', weight=2.0)])),
-    test_cfg=dict(max_per_img=10))
-test_pipeline = [dict(type='LoadImageFromFile'),
-                 dict(type='Resize', scale=(160, 120), keep_ratio=True),
-                 dict(type='PackDetInputs',
-                      meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                                 'scale_factor'))]
-test_dataloader = dict(dataset=dict(type='CocoDataset', data_root='', ann_file='',
-                                    metainfo=dict(classes={DET_CLASSES!r}),
-                                    pipeline=test_pipeline))
-'''
-
-    def build(cfg):
-        from mmdet.registry import MODELS
-        return MODELS.build(cfg.model)
-
-    return _save(text, build, folder, name, dict(classes=DET_CLASSES))
-
-
-def write_life_detr(folder, qkv_proj='life', use_life=True, name=None):
-    """mmlife's LIFEDETR on a tiny DeiT(-LIFE) backbone; ``qkv_proj`` of the encoder."""
-    name = name or f'tiny_life_detr_{qkv_proj}_life{int(use_life)}'
-    enc_attn = dict(embed_dims=32, num_heads=2, qkv_proj=qkv_proj)
-    dec_attn = dict(embed_dims=32, num_heads=2, qkv_proj='linear')
-    ffn = dict(embed_dims=32, feedforward_channels=64, num_fcs=2, ffn_drop=0.0,
-               act_cfg=dict(type='ReLU', inplace=True))
-    text = f'''
-default_scope = 'mmdet'
-custom_imports = dict(imports=['mmlife.det', 'mmlife.models'], allow_failed_imports=False)
-model = dict(
-    type='LIFEDETR',
-    num_queries=10,
-    data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_size_divisor=1),
-    backbone=dict(type='mmpretrain.LIFEVisionTransformer', arch={TINY_VIT!r}, img_size=64,
-                  patch_size=8, out_type='featmap', use_life={use_life}),
-    neck=dict(type='ChannelMapper', in_channels=[24], kernel_size=1, out_channels=32,
+    backbone={backbone},
+    neck=dict(type='ChannelMapper', in_channels=[{neck_in}], kernel_size=1, out_channels=32,
               act_cfg=None, norm_cfg=None, num_outs=1),
     encoder=dict(num_layers=2, layer_cfg=dict(self_attn_cfg={enc_attn!r}, ffn_cfg={ffn!r})),
     decoder=dict(num_layers=1, layer_cfg=dict(self_attn_cfg={dec_attn!r},
@@ -184,7 +132,7 @@ model = dict(
         dict(type='IoUCost', iou_mode='giou', weight=2.0)])),
     test_cfg=dict(max_per_img=10))
 test_pipeline = [dict(type='LoadImageFromFile'),
-                 dict(type='Resize', scale=(80, 60), keep_ratio=True),
+                 dict(type='Resize', scale={test_scale!r}, keep_ratio=True),
                  dict(type='PackDetInputs',
                       meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                                  'scale_factor'))]
@@ -192,6 +140,32 @@ test_dataloader = dict(dataset=dict(type='CocoDataset', data_root='', ann_file='
                                     metainfo=dict(classes={DET_CLASSES!r}),
                                     pipeline=test_pipeline))
 '''
+
+
+def write_det(folder, name='tiny_detr'):
+    """mmdet's stock DETR on a ResNet-18, with nn.MultiheadAttention everywhere."""
+    attn = dict(embed_dims=32, num_heads=2, dropout=0.0, batch_first=True)
+    backbone = ("dict(type='ResNet', depth=18, num_stages=4, out_indices=(3, ), "
+                "norm_cfg=dict(type='BN', requires_grad=False), norm_eval=True, style='pytorch')")
+    text = _detr_config("default_scope = 'mmdet'", 'DETR', backbone, 512, attn, attn, (160, 120))
+
+    def build(cfg):
+        from mmdet.registry import MODELS
+        return MODELS.build(cfg.model)
+
+    return _save(text, build, folder, name, dict(classes=DET_CLASSES))
+
+
+def write_life_detr(folder, qkv_proj='life', use_life=True, name=None):
+    """mmlife's LIFEDETR on a tiny DeiT(-LIFE) backbone; ``qkv_proj`` of the encoder."""
+    name = name or f'tiny_life_detr_{qkv_proj}_life{int(use_life)}'
+    header = ("default_scope = 'mmdet'\ncustom_imports = dict(imports=['mmlife.det', "
+              "'mmlife.models'], allow_failed_imports=False)")
+    backbone = (f"dict(type='mmpretrain.LIFEVisionTransformer', arch={TINY_VIT!r}, img_size=64, "
+                f"patch_size=8, out_type='featmap', use_life={use_life})")
+    text = _detr_config(header, 'LIFEDETR', backbone, 24,
+                        dict(embed_dims=32, num_heads=2, qkv_proj=qkv_proj),
+                        dict(embed_dims=32, num_heads=2, qkv_proj='linear'), (80, 60))
 
     def build(cfg):
         from mmdet.registry import MODELS
