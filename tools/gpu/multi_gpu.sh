@@ -32,13 +32,6 @@ if (( GLOBAL_BATCH % NGPUS )); then
     echo "GLOBAL_BATCH=$GLOBAL_BATCH is not divisible by NGPUS=$NGPUS" >&2; exit 2
 fi
 
-# bf16 autocast on GPUs (as the single-GPU results); full precision on the CPU
-if [ "$($PY -c 'import torch; print(int(torch.cuda.is_available()))' 2>/dev/null)" = 1 ]; then
-    AMP="--amp"; AMP_OPTS="optim_wrapper.dtype=bfloat16"
-else
-    AMP=""; AMP_OPTS=""
-fi
-
 options() {  # options PER_PROCESS_BATCH
     echo $AMP_OPTS train_dataloader.batch_size="$1" \
         train_dataloader.num_workers="$WORKERS" train_cfg.max_epochs="$EPOCHS" \
@@ -51,6 +44,12 @@ log_of() {  # the mmengine JSON log of a run folder
 
 case ${1:-} in
 start)
+    # bf16 autocast on GPUs (as the single-GPU results); full precision on the CPU
+    if [ "$($PY -c 'import torch; print(int(torch.cuda.is_available()))' 2>/dev/null)" = 1 ]; then
+        AMP="--amp"; AMP_OPTS="optim_wrapper.dtype=bfloat16"
+    else
+        AMP=""; AMP_OPTS=""
+    fi
     mkdir -p "$RUNS/gpu1" "$RUNS/gpu$NGPUS"
     rm -f "$RUNS/done"
     one="CUDA_VISIBLE_DEVICES=0 $PY tools/train.py $CONFIG --work-dir $RUNS/gpu1 $AMP \

@@ -38,6 +38,10 @@ launch() {  # launch NAME CONFIG [train.py args...]
     echo "started $name (pid $!): $(cat "$dir/command.txt")"
 }
 
+config_of() {  # the config a run was launched with (third word of its command.txt)
+    awk '{print $3}' "$1/command.txt"
+}
+
 n_runs() {  # training runs alive: train.py processes whose parent is no train.py (not workers)
     ps -eo pid=,ppid=,args= | awk '/[t]ools\/train.py/ {pid[$1] = 1; ppid[$1] = $2}
         END {n = 0; for (p in pid) if (!(ppid[p] in pid)) n++; print n}'
@@ -120,7 +124,7 @@ test)
     for dir in "$RUNS"/*/; do
         name=$(basename "$dir")
         ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || { echo "$name: no checkpoint"; continue; }
-        config=$(awk '{print $3}' "$dir/command.txt")
+        config=$(config_of "$dir")
         echo "$PY tools/test.py $config $ckpt --work-dir $dir/test" > "$dir/test_command.txt"
         $PY tools/test.py "$config" "$ckpt" --work-dir "$dir/test" > "$dir/test.log" 2>&1
         echo "$name: $(tail -n1 "$dir/test.log")"
@@ -133,8 +137,8 @@ figures)
         base=$(ls -d "$RUNS/${task}"_*/ | grep -v life | head -n1)
         life=$(ls -d "$RUNS/${task}"_*life*/ | head -n1)
         local cmd=(tools/visualization/compare_rollout.py
-                   "$(awk '{print $3}' "$base/command.txt")" "$(cat "$base/last_checkpoint")"
-                   "$(awk '{print $3}' "$life/command.txt")" "$(cat "$life/last_checkpoint")"
+                   "$(config_of "$base")" "$(cat "$base/last_checkpoint")"
+                   "$(config_of "$life")" "$(cat "$life/last_checkpoint")"
                    "$@" --names no-LIFE LIFE --out "$RUNS/figures/$task")
         echo "$PY ${cmd[*]}" | tee -a "$RUNS/figures/commands.txt"
         $PY "${cmd[@]}" 2>&1 | tail -n3
