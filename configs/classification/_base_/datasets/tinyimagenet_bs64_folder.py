@@ -39,8 +39,8 @@ test_pipeline = [
 ]
 
 # Every image of these small datasets has the same size, so the loader stacks each batch into
-# one tensor in the worker (`default_collate`): handing 512 separate tensors to the main
-# process (`pseudo_collate`) costs ~0.1 s a batch there and starves the GPU.
+# one tensor in the worker (`default_collate`): handing hundreds of separate small tensors to
+# the main process (`pseudo_collate`) made it wait for data (docs/results.md, CIFAR-10).
 collate_fn = dict(type='default_collate')
 
 train_dataloader = dict(
