@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
-from mmlife.utils import check_data_roots, setup_cpu_distributed
+from mmlife.utils import check_data_roots, destroy_distributed, setup_cpu_distributed
 
 
 def parse_args():
@@ -51,8 +51,11 @@ def main():
     check_data_roots(cfg, ['test_dataloader'])
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    print(metrics)
+    try:
+        metrics = runner.test()
+        print(metrics)
+    finally:
+        destroy_distributed()
 
 
 if __name__ == '__main__':

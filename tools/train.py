@@ -14,7 +14,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
-from mmlife.utils import check_data_roots, setup_cpu_distributed
+from mmlife.utils import check_data_roots, destroy_distributed, setup_cpu_distributed
 
 
 def parse_args():
@@ -81,7 +81,10 @@ def main():
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    finally:
+        destroy_distributed()
 
 
 if __name__ == '__main__':

@@ -1,6 +1,6 @@
 from .checkpoint import UnsafeCheckpointError, load_from_local, register_safe_globals
 from .data_check import check_data_roots
-from .dist import setup_cpu_distributed
+from .dist import destroy_distributed, setup_cpu_distributed
 
 __all__ = ['UnsafeCheckpointError', 'load_from_local', 'register_safe_globals',
-           'setup_cpu_distributed', 'check_data_roots']
+           'setup_cpu_distributed', 'destroy_distributed', 'check_data_roots']

@@ -30,3 +30,14 @@ def setup_cpu_distributed(cfg, launcher: str) -> bool:
     wrapper.setdefault('find_unused_parameters', cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def destroy_distributed() -> None:
+    """Tear the process group down before the interpreter exits.
+
+    Left to the interpreter's shutdown, gloo's worker threads can be destroyed while still
+    joinable, and a rank that finished training aborts (``terminate called without an active
+    exception``), failing the whole ``torchrun`` job. Safe to call when no group exists.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
