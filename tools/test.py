@@ -51,11 +51,9 @@ def main():
     check_data_roots(cfg, ['test_dataloader'])
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    try:
-        metrics = runner.test()
-        print(metrics)
-    finally:
-        destroy_distributed()
+    metrics = runner.test()
+    print(metrics)
+    destroy_distributed()
 
 
 if __name__ == '__main__':

@@ -81,10 +81,8 @@ def main():
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    try:
-        runner.train()
-    finally:
-        destroy_distributed()
+    runner.train()
+    destroy_distributed()
 
 
 if __name__ == '__main__':
