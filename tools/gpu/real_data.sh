@@ -13,7 +13,7 @@
 #
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
-# RUNS (/tmp/runs).
+# RUNS (/tmp/runs); MMLIFE_LIFE_IMPL=fast forces the Triton LIFE path (and goes into command.txt).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-/tmp/runs}
@@ -33,13 +33,15 @@ launch() {  # launch NAME CONFIG [train.py args...]
     local name=$1 config=$2; shift 2
     local dir=$RUNS/$name
     mkdir -p "$dir"
-    echo "$PY tools/train.py $config --work-dir $dir $*" > "$dir/command.txt"
+    # the LIFE implementation is part of the command when it is forced (MMLIFE_LIFE_IMPL=fast)
+    echo "${MMLIFE_LIFE_IMPL:+MMLIFE_LIFE_IMPL=$MMLIFE_LIFE_IMPL }$PY tools/train.py $config --work-dir $dir $*" \
+        > "$dir/command.txt"
     setsid nohup $PY tools/train.py "$config" --work-dir "$dir" "$@" > "$dir/train.log" 2>&1 &
     echo "started $name (pid $!): $(cat "$dir/command.txt")"
 }
 
-config_of() {  # the config a run was launched with (third word of its command.txt)
-    awk '{print $3}' "$1/command.txt"
+config_of() {  # the config a run was launched with (the word after tools/train.py in command.txt)
+    awk '{for (i = 1; i < NF; i++) if ($i == "tools/train.py") print $(i + 1)}' "$1/command.txt"
 }
 
 n_runs() {  # training runs alive: train.py processes whose parent is no train.py (not workers)
