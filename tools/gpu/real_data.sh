@@ -13,7 +13,8 @@
 #
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
-# RUNS (/tmp/runs); MMLIFE_LIFE_IMPL=fast forces the Triton LIFE path (and goes into command.txt).
+# SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs).
+# MMLIFE_LIFE_IMPL=fast forces the Triton LIFE path (and goes into command.txt).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-/tmp/runs}
@@ -28,6 +29,8 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 CIFAR_WORKERS=${CIFAR_WORKERS:-4}
 CIFAR_ARMS=${CIFAR_ARMS:-deit-tiny deit-tiny-life}
 PY=${PY:-python3}
+SEED=${SEED:-0}
+SUFFIX=$([ "$SEED" = 0 ] || echo "_seed$SEED")  # run names: camvid_deit-tiny, camvid_deit-tiny_seed1
 
 launch() {  # launch NAME CONFIG [train.py args...]
     local name=$1 config=$2; shift 2
@@ -80,28 +83,28 @@ start)
         case $task in
         cifar)
             for arm in $CIFAR_ARMS; do
-                launch "cifar10_$arm" "configs/classification/deit/${arm}_p4_8xb64_cifar10.py" --amp \
+                launch "cifar10_$arm$SUFFIX" "configs/classification/deit/${arm}_p4_8xb64_cifar10.py" --amp \
                     --cfg-options optim_wrapper.dtype=bfloat16 \
                     train_dataloader.batch_size=512 train_dataloader.num_workers="$CIFAR_WORKERS" \
                     val_dataloader.batch_size=1000 val_dataloader.num_workers=2 \
                     train_cfg.max_epochs="$CIFAR_EPOCHS" train_cfg.val_interval=5 \
                     default_hooks.checkpoint.interval=10 default_hooks.logger.interval=20 \
-                    randomness.seed=0
+                    randomness.seed="$SEED"
             done ;;
         bccd)
             for arm in deit-tiny_encdec-linear deit-tiny-life_encdec-life; do
-                launch "bccd_$arm" "configs/detection/detr/detr_${arm}_1xb4-300e_bccd-512x512.py" \
+                launch "bccd_$arm$SUFFIX" "configs/detection/detr/detr_${arm}_1xb4-300e_bccd-512x512.py" \
                     --cfg-options train_cfg.max_epochs="$BCCD_EPOCHS" train_cfg.val_interval=10 \
                     param_scheduler.0.end="$BCCD_EPOCHS" \
                     "param_scheduler.0.milestones=[$((BCCD_EPOCHS * 2 / 3))]" \
-                    default_hooks.checkpoint.interval=10 randomness.seed=0
+                    default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
             done ;;
         camvid)
             for arm in deit-tiny deit-tiny-life; do
-                launch "camvid_$arm" "configs/segmentation/linear/linear_${arm}_1xb8-10k_camvid-352x480.py" \
+                launch "camvid_$arm$SUFFIX" "configs/segmentation/linear/linear_${arm}_1xb8-10k_camvid-352x480.py" \
                     --cfg-options train_cfg.max_iters="$CAMVID_ITERS" train_cfg.val_interval=1000 \
                     param_scheduler.0.end="$CAMVID_ITERS" \
-                    default_hooks.checkpoint.interval=1000 randomness.seed=0
+                    default_hooks.checkpoint.interval=1000 randomness.seed="$SEED"
             done ;;
         *) echo "unknown task $task"; exit 2 ;;
         esac
@@ -136,8 +139,9 @@ figures)
     # written to $RUNS/figures (collect packs it with the logs)
     figure_pair() {  # figure_pair TASK IMAGES...
         local task=$1 base life; shift
-        base=$(ls -d "$RUNS/${task}"_*/ | grep -v life | head -n1)
-        life=$(ls -d "$RUNS/${task}"_*life*/ | head -n1)
+        base=$(ls -d "$RUNS/${task}"_*/ 2>/dev/null | grep -v life | head -n1)
+        life=$(ls -d "$RUNS/${task}"_*life*/ 2>/dev/null | head -n1)
+        [ -n "$base" ] && [ -n "$life" ] || { echo "$task: no pair of runs in $RUNS"; return; }
         local cmd=(tools/visualization/compare_rollout.py
                    "$(config_of "$base")" "$(cat "$base/last_checkpoint")"
                    "$(config_of "$life")" "$(cat "$life/last_checkpoint")"
