@@ -1,5 +1,5 @@
 """mmlife for mmdet: DETR with a selectable Q/K/V projection (none, Linear, LIFE), the BCCD
-dataset and a detection F1 metric, registered into mmdet's registries.
+dataset, a detection F1 metric and a box-spread (query-collapse) metric, registered into mmdet's registries.
 
 Detection configs import it with ``custom_imports=dict(imports=['mmlife.det', 'mmlife.models'])``
 (``mmlife.models`` registers the mmpretrain backbones ``mmpretrain.LIFEVisionTransformer``).
@@ -8,7 +8,7 @@ import mmlife.models  # noqa: F401  (the DeiT / DeiT-LIFE backbones, in mmpretra
 
 from . import datasets, evaluation, models  # noqa: F401
 from .datasets import BCCDDataset
-from .evaluation import DetF1Metric
+from .evaluation import DetBoxSpreadMetric, DetF1Metric
 from .models import LIFEDETR, LIFEMultiheadAttention
 
-__all__ = ['BCCDDataset', 'DetF1Metric', 'LIFEDETR', 'LIFEMultiheadAttention']
+__all__ = ['BCCDDataset', 'DetBoxSpreadMetric', 'DetF1Metric', 'LIFEDETR', 'LIFEMultiheadAttention']

@@ -54,7 +54,7 @@ def test_config_matches_its_name(path):
         resize = [t for t in pipeline if t.type == 'Resize']
         assert [tuple(t.scale) for t in resize] == [(512, 512)]
     for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
-        assert [e.type for e in evaluator] == ['VOCMetric', 'DetF1Metric']
+        assert [e.type for e in evaluator] == ['VOCMetric', 'DetF1Metric', 'DetBoxSpreadMetric']
     optim = cfg.optim_wrapper
     assert optim.optimizer.type == 'AdamW' and optim.optimizer.lr == 1e-4
     assert optim.clip_grad.max_norm == 0.1

@@ -66,7 +66,9 @@ def trained(tmp_path_factory):
     log = run('tools/train.py', str(config), '--work-dir', str(work_dir))
     iters = re.findall(r'Epoch\(train\)\s+\[1\]\[(\d+)/(\d+)\]', log)
     assert iters == [('1', '2'), ('2', '2')], log[-3000:]
-    assert 'det_f1/F1' in log and 'pascal_voc/mAP' in log  # validation ran both metrics
+    # validation ran the three metrics
+    assert all(key in log for key in ('pascal_voc/mAP', 'det_f1/F1', 'box_spread/distinct')), \
+        log[-3000:]
     ckpt = work_dir / 'epoch_1.pth'
     assert ckpt.is_file()
     return str(config), str(ckpt), root
@@ -77,7 +79,8 @@ def test_train_then_test(trained):
     out = run('tools/test.py', config, ckpt, '--work-dir', osp.join(osp.dirname(ckpt), 'test'))
     metrics = re.search(r"\{'pascal_voc/mAP'.*\}", out)
     assert metrics, out[-3000:]
-    for key in ('pascal_voc/mAP', 'det_f1/F1', 'det_f1/precision', 'det_f1/recall'):
+    for key in ('pascal_voc/mAP', 'det_f1/F1', 'det_f1/precision', 'det_f1/recall',
+                'box_spread/distinct', 'box_spread/std'):
         assert f"'{key}'" in metrics.group(0)
 
 

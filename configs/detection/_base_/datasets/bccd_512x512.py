@@ -64,9 +64,11 @@ test_dataloader = dict(
         pipeline=test_pipeline,
         backend_args=backend_args))
 
-# mAP (area under the PR curve at IoU 0.5) and detection F1 (IoU 0.5, score >= 0.5)
+# mAP (area under the PR curve at IoU 0.5), detection F1 (IoU 0.5, score >= 0.5), and the
+# spread of the predicted boxes (it warns when DETR's queries collapse to one box)
 val_evaluator = [
     dict(type='VOCMetric', metric='mAP', eval_mode='area'),
     dict(type='DetF1Metric', iou_thr=0.5, score_thr=0.5),
+    dict(type='DetBoxSpreadMetric'),  # distinct boxes an image: 1 = collapsed object queries
 ]
 test_evaluator = val_evaluator

@@ -62,5 +62,6 @@ test_dataloader = val_dataloader
 val_evaluator = [
     dict(type='VOCMetric', metric='mAP', eval_mode='11points'),
     dict(type='DetF1Metric', iou_thr=0.5, score_thr=0.5),
+    dict(type='DetBoxSpreadMetric'),  # distinct boxes an image: 1 = collapsed object queries
 ]
 test_evaluator = val_evaluator
