@@ -23,7 +23,8 @@ class DetBoxSpreadMetric(BaseMetric):
     - ``std``: the standard deviation over the image's boxes of their normalised centre, width
       and height, averaged over those 4 numbers (0 = collapsed).
 
-    A warning is logged when ``distinct`` averages below 2.
+    A warning is logged when ``distinct`` averages below 2. Freshly initialised queries predict
+    nearly the same box too, so the alarm means something once training is under way.
 
     Args:
         tol_px (float): boxes closer than this (in original-image pixels, every corner) count
@@ -76,6 +77,7 @@ class DetBoxSpreadMetric(BaseMetric):
         if metrics['distinct'] < 2:
             MMLogger.get_current_instance().warning(
                 f'{metrics["distinct"]:.2f} distinct predicted boxes an image on average: the '
-                'object queries have collapsed to (nearly) one box, so mAP will stay at zero '
-                '(a random-init backbone on a small dataset is the usual cause)')
+                'object queries have collapsed to (nearly) one box, and mAP stays at zero while '
+                'they do. Right after initialisation this is normal; if it persists, the usual '
+                'cause is a random-init backbone on a small dataset')
         return metrics
