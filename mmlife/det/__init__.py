@@ -1,5 +1,6 @@
 """mmlife for mmdet: DETR with a selectable Q/K/V projection (none, Linear, LIFE), the BCCD
-dataset, a detection F1 metric and a box-spread (query-collapse) metric, registered into mmdet's registries.
+dataset, a detection F1 metric and a box-spread (query-collapse) metric, registered into mmdet's
+registries.
 
 Detection configs import it with ``custom_imports=dict(imports=['mmlife.det', 'mmlife.models'])``
 (``mmlife.models`` registers the mmpretrain backbones ``mmpretrain.LIFEVisionTransformer``).

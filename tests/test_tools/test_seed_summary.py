@@ -38,8 +38,9 @@ def test_metric_names_match_whole_words(tool, tmp_path):
 
 
 def test_unpaired_arms_are_said_not_paired(tool, tmp_path, capsys):
+    b_logs = [write_test_log(tmp_path, 'b0', 2.0), write_test_log(tmp_path, 'b1', 3.0)]
     tool.main(['--metric', 'mIoU', '--arm', 'a', write_test_log(tmp_path, 'a', 1.0),
-               '--arm', 'b', write_test_log(tmp_path, 'b0', 2.0), write_test_log(tmp_path, 'b1', 3.0)])
+               '--arm', 'b', *b_logs])
     out = capsys.readouterr().out
     assert 'not paired' in out and 'diff' not in out
     assert '| a | 1 | 1.00 | 1.00 | - |' in out

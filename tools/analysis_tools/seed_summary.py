@@ -26,11 +26,12 @@ def read_metric(path, metric):
     return float(found.group(1))
 
 
-def _row(name, values):
+def _row(name, values, signed=False):
+    """A table row: the values, their mean and sample std (differences shown with a sign)."""
+    fmt = '+.2f' if signed else '.2f'
     std = f'{statistics.stdev(values):.2f}' if len(values) > 1 else '-'
-    shown = ', '.join(f'{v:+.2f}' if name.startswith('diff') else f'{v:.2f}' for v in values)
-    return (f'| {name} | {len(values)} | {shown} | '
-            f'{statistics.mean(values):{"+" if name.startswith("diff") else ""}.2f} | {std} |')
+    shown = ', '.join(f'{v:{fmt}}' for v in values)
+    return f'| {name} | {len(values)} | {shown} | {statistics.mean(values):{fmt}} | {std} |'
 
 
 def main(argv=None):
@@ -54,7 +55,7 @@ def main(argv=None):
         if len(values) != len(base):
             print(f'({name} has {len(values)} runs, {first} {len(base)}: not paired)')
             continue
-        print(_row(f'diff {name} - {first}', [v - b for v, b in zip(values, base)]))
+        print(_row(f'diff {name} - {first}', [v - b for v, b in zip(values, base)], signed=True))
     return arms
 
 

@@ -3,9 +3,11 @@ from collections import OrderedDict
 from typing import Optional, Sequence
 
 import numpy as np
+import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmdet.registry import METRICS
+from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
 
 
 @METRICS.register_module()
@@ -47,11 +49,13 @@ class DetBoxSpreadMetric(BaseMetric):
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Per image: (number of distinct boxes, mean std of normalised cx, cy, w, h)."""
         for sample in data_samples:
-            bboxes = sample['pred_instances']['bboxes'].cpu().numpy().reshape(-1, 4)
+            bboxes = sample['pred_instances']['bboxes'].cpu().reshape(-1, 4)
             if len(bboxes) == 0:
                 continue
             h, w = sample['ori_shape'][:2]
-            self.results.append((self._distinct(bboxes), self._std(bboxes, w, h)))
+            cxcywh = bbox_xyxy_to_cxcywh(bboxes) / torch.tensor([w, h, w, h], dtype=bboxes.dtype)
+            self.results.append((self._distinct(bboxes.numpy()),
+                                 float(cxcywh.numpy().std(0).mean())))
 
     def _distinct(self, bboxes: np.ndarray) -> int:
         """Greedy count of boxes that are not within ``tol_px`` (every corner) of a kept one."""
@@ -60,14 +64,6 @@ class DetBoxSpreadMetric(BaseMetric):
         for i in range(len(bboxes)):
             kept[i] = not close[i, kept].any()
         return int(kept.sum())
-
-    @staticmethod
-    def _std(bboxes: np.ndarray, w: float, h: float) -> float:
-        cxcywh = np.stack([(bboxes[:, 0] + bboxes[:, 2]) / 2 / w,
-                           (bboxes[:, 1] + bboxes[:, 3]) / 2 / h,
-                           (bboxes[:, 2] - bboxes[:, 0]) / w,
-                           (bboxes[:, 3] - bboxes[:, 1]) / h], axis=1)
-        return float(cxcywh.std(0).mean())
 
     def compute_metrics(self, results: list) -> dict:
         metrics = OrderedDict(distinct=0., std=0.)

@@ -58,7 +58,8 @@ val_dataloader = dict(
         backend_args=backend_args))
 test_dataloader = val_dataloader
 
-# VOC2007 test: mAP with the 11-point AP of VOC 2007, and detection F1 (IoU 0.5, score >= 0.5)
+# VOC2007 test: mAP with the 11-point AP of VOC 2007, detection F1 (IoU 0.5, score >= 0.5),
+# and the spread of the predicted boxes (it warns when DETR's queries collapse to one box)
 val_evaluator = [
     dict(type='VOCMetric', metric='mAP', eval_mode='11points'),
     dict(type='DetF1Metric', iou_thr=0.5, score_thr=0.5),
