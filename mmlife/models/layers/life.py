@@ -50,7 +50,7 @@ class LIFE(BaseModule):
             code otherwise), ``'reference'`` (always this PyTorch code) or ``'fast'`` (always
             the kernels; raises where they cannot run). Defaults to None: the environment
             variable ``MMLIFE_LIFE_IMPL``, else ``'auto'``. See
-            :mod:`mmlife.models.layers.life_fast`.
+            :mod:`mmlife.models.layers.life_impl`.
 
     Shape:
         ``forward(x, hw_shape, num_extra_tokens=0, key_padding_mask=None)``
@@ -97,6 +97,8 @@ class LIFE(BaseModule):
         self.depthwise = nn.ModuleList(
             nn.Conv2d(c, c, k, padding=k // 2, groups=c, bias=bias)
             for c, k in zip(in_dims[1:], kernel_sizes[1:]))
+        # input signatures that passed _check_inputs (see forward)
+        self._checked = set()
 
     @property
     def num_scales(self) -> int:
@@ -110,7 +112,19 @@ class LIFE(BaseModule):
                 hw_shape: Sequence[int],
                 num_extra_tokens: int = 0,
                 key_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        mask = self._check_inputs(x, hw_shape, num_extra_tokens, key_padding_mask)
+        # the checks depend only on shapes and dtypes: run them once per input signature
+        key = (x.shape, tuple(hw_shape), num_extra_tokens,
+               None if key_padding_mask is None else
+               (key_padding_mask.dtype, key_padding_mask.shape))
+        if torch.compiler.is_compiling() or key not in self._checked:
+            mask = self._check_inputs(x, hw_shape, num_extra_tokens, key_padding_mask)
+            if not torch.compiler.is_compiling():
+                if len(self._checked) > 64:  # many shapes (e.g. detection): keep it small
+                    self._checked.clear()
+                self._checked.add(key)
+        else:
+            mask = None if key_padding_mask is None else key_padding_mask.reshape(
+                x.shape[0], -1)
         if use_fast_path(self.impl, x):
             return life_fast_forward(self, x, hw_shape, num_extra_tokens, mask)
         y = self.pointwise[0](x)

@@ -1,0 +1,1 @@
+"""Measurement tools of mmlife (benchmarks), run through thin scripts under ``tools/``."""
