@@ -1,6 +1,9 @@
 # Runtime shared by every mmlife classification config (mmpretrain scope).
 default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmlife.models'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmlife.models', 'mmlife.engine'], allow_failed_imports=False)
+# with `compile=True` (torch.compile of the train step) the optimizer step stays eager; a no-op
+# otherwise (see mmlife.engine.EagerOptimizerStepHook)
+custom_hooks = [dict(type='EagerOptimizerStepHook')]
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
