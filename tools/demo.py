@@ -30,7 +30,7 @@ WORK = osp.join(REPO, 'work_dirs', 'demo')
 
 
 def prepare_data():
-    from tools.dataset_converters.digits import convert_digits
+    from mmlife.datasets.converters.digits import convert_digits
     marker = osp.join(DATA, '.complete')
     if osp.isfile(marker):
         return

@@ -2,15 +2,15 @@
 # 1 GPU against N GPUs (default 2) on one host: DeiT-T-LIFE on CIFAR-10, throughput and the
 # accuracy after the same number of epochs. Phases, so that one job can span several calls:
 #
-#   tools/gpu/multi_gpu.sh start            # 1-GPU run, then the N-GPU run, in the background
-#   tools/gpu/multi_gpu.sh wait SECONDS     # progress until both end or SECONDS pass
-#   tools/gpu/multi_gpu.sh compare          # img/s of each, speed-up, last top-1 of each
+#   tools/dev/multi_gpu.sh start            # 1-GPU run, then the N-GPU run, in the background
+#   tools/dev/multi_gpu.sh wait SECONDS     # progress until both end or SECONDS pass
+#   tools/dev/multi_gpu.sh compare          # img/s of each, speed-up, last top-1 of each
 #
 # Both runs are tools/train.py on the same config, seed and global batch (GLOBAL_BATCH images an
 # iteration: 1 x GLOBAL_BATCH against N x GLOBAL_BATCH/N), so the learning rate needs no scaling
 # and the two runs follow one recipe; the N-GPU run goes through tools/dist_train.sh (NCCL, with
 # NVLink multicast off: NCCL_NVLS_ENABLE=0). They run one after the other, each with the GPUs to
-# itself. Set up the OpenMMLab wheels and data first (tools/gpu/real_data.sh setup / data).
+# itself. Set up the OpenMMLab wheels and data first (tools/dev/real_data.sh setup / data).
 #
 # Env: CONFIG (DeiT-T-LIFE CIFAR-10), EPOCHS (30), NGPUS (2), GLOBAL_BATCH (512), WORKERS (4 a
 # process), RUNS (/tmp/runs_mgpu), PY (python3), EXTRA ("key=value ..." more --cfg-options).
