@@ -2,7 +2,7 @@
 
     python tools/dataset_converters/cifar10.py path/to/cifar-10-batches-py data/cifar10
 
-The result has the layout of the mmlife CIFAR-10 configs, as lossless PNG.
+What it reads and writes: :mod:`mmlife.datasets.converters.cifar10`.
 """
 import argparse
 

@@ -2,9 +2,7 @@
 
     python tools/dataset_converters/cifar100.py path/to/cifar-100-python data/cifar100
 
-The layout of the mmlife CIFAR-100 configs (``configs/classification/_base_/datasets/
-cifar100_bs64_folder.py``): one folder per fine label (100 classes, sorted names = label order of
-the pickles' ``fine_label_names``), lossless PNG.
+What it reads and writes: :mod:`mmlife.datasets.converters.cifar100`.
 """
 import argparse
 

@@ -2,13 +2,7 @@
 
     python tools/dataset_converters/imagenet100.py data/imagenet data/imagenet100 [--classes F]
 
-ImageNet-100 is the 100-class subset of ImageNet-1k introduced by CMC (Tian et al., "Contrastive
-Multiview Coding", 2019; list at github.com/HobbitLong/CMC/blob/master/imagenet100.txt) and used
-by the LIFE paper. The source is an ImageNet-1k tree with ``train/<wnid>/`` and either
-``val/<wnid>/`` or a flat ``val/`` with mmpretrain's ``meta/val.txt`` (``<file> <class index>``,
-classes in sorted-wnid order). The result, ``OUT/{train,val}/<wnid>``, is the layout of
-``configs/classification/_base_/datasets/imagenet100_bs64_224.py``: class folders are linked
-whole; a flat val split is linked file by file. Nothing is copied.
+What it reads and writes: :mod:`mmlife.datasets.converters.imagenet100`.
 """
 import argparse
 

@@ -2,12 +2,7 @@
 
     python tools/dataset_converters/tiny_imagenet.py path/to/tiny-imagenet-200 data/tiny-imagenet
 
-The official archive keeps the training images in ``train/<wnid>/images/`` but the validation
-images unlabelled in ``val/images/``, with their classes in ``val/val_annotations.txt``
-(``file<TAB>wnid<TAB>x0<TAB>y0<TAB>x1<TAB>y1``). This writes both splits as one folder per wnid,
-the layout of ``configs/classification/_base_/datasets/tinyimagenet_bs64_folder.py``, as symbolic
-links to the original images (``--copy`` copies them instead). The unlabelled test split is
-skipped.
+What it reads and writes: :mod:`mmlife.datasets.converters.tiny_imagenet`.
 """
 import argparse
 

@@ -5,13 +5,13 @@ from typing import Optional, Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
-from mmdet.evaluation.functional import tpfp_default
+from mmdet.evaluation.functional.mean_ap import tpfp_default
 from mmdet.registry import METRICS
 
 
 def count_tp_fp(det_bboxes, det_scores, gt_bboxes, ignore_bboxes, iou_thr):
     """``(tp, fp)`` of one image and one class, with mmdet's Pascal VOC matching
-    (``mmdet.evaluation.functional.tpfp_default``, continuous coordinates).
+    (``mmdet.evaluation.functional.mean_ap.tpfp_default``, continuous coordinates).
 
     Detections are taken by decreasing score; each one is matched to the ground truth box it
     overlaps most. IoU >= ``iou_thr`` with a not yet matched box is a true positive; with an
@@ -23,7 +23,8 @@ def count_tp_fp(det_bboxes, det_scores, gt_bboxes, ignore_bboxes, iou_thr):
     dets = np.concatenate([np.reshape(det_bboxes, (-1, 4)), np.reshape(det_scores, (-1, 1))],
                           axis=1)
     tp, fp = tpfp_default(dets, np.reshape(gt_bboxes, (-1, 4)),
-                          np.reshape(ignore_bboxes, (-1, 4)), iou_thr=iou_thr)
+                          np.reshape(ignore_bboxes, (-1, 4)), iou_thr=iou_thr,
+                          use_legacy_coordinate=False)
     return int(tp.sum()), int(fp.sum())
 
 
