@@ -59,7 +59,8 @@ def test_cifar100(tmp_path):
     rng = np.random.default_rng(0)
     src, names, splits = fake_cifar100(tmp_path, rng)
     out = tmp_path / 'cifar100'
-    assert load_converter('cifar100').convert_cifar100(str(src), str(out)) == {'train': 5, 'test': 3}
+    counts = load_converter('cifar100').convert_cifar100(str(src), str(out))
+    assert counts == {'train': 5, 'test': 3}
     for split, (data, labels) in splits.items():
         for i, label in enumerate(labels):
             img = cv2.imread(str(out / split / names[label] / f'{i:05d}.png'))

@@ -22,7 +22,8 @@ def _load(path):
 
 
 def convert_cifar10(src: str, out_dir: str) -> dict:
-    """Convert the pickles in ``src`` (``cifar-10-batches-py``); returns images written per split."""
+    """Convert the pickles in ``src`` (``cifar-10-batches-py``); returns images written per
+    split."""
     meta_path = osp.join(src, 'batches.meta')
     if not osp.isfile(meta_path):
         raise FileNotFoundError(f'{meta_path} not found: pass the cifar-10-batches-py folder')

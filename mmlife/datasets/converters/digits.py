@@ -2,8 +2,9 @@
 
     python tools/dataset_converters/digits.py data/digits [--size 32] [--test-ratio 0.2]
 
-writes ``data/digits/{train,test}/<digit>/<nnnn>.png``: 32x32 RGB (bicubic upsampling of the 16-level
-scans), a stratified split with a fixed seed. Nothing is downloaded: the data ships with scikit-learn.
+writes ``data/digits/{train,test}/<digit>/<nnnn>.png``: 32x32 RGB (bicubic upsampling of the
+16-level scans), a stratified split with a fixed seed. Nothing is downloaded: the data ships with
+scikit-learn.
 """
 import os
 import os.path as osp
