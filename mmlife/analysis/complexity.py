@@ -11,12 +11,13 @@ detection, ``mmseg`` = segmentation; random weights, no checkpoint is read) and 
   (``decode_head.predict_by_feat``), i.e. the logits a prediction is read from.
 
 Counts are multiply-adds (fvcore's convention, which mmengine follows: one fused multiply-add = 1
-"flop") of linear layers, convolutions (depthwise ones included, so LIFE's convs count), matrix
-products and resizes. mmengine has no handle for ``aten::scaled_dot_product_attention``, which
-every mmlife/mmpretrain attention calls, so :func:`flop_analyzer` adds one: its two matrix
-products ``Q K^T`` and ``A V``. Softmax, normalisation scaling and activations are not counted
-(norms count as fvcore's layer-norm handle does). Parameters are all ``nn.Parameter``s (buffers,
-such as the Token Performer's fixed random features, are not).
+"flop") of linear layers, convolutions (depthwise ones included, so LIFE's convs count) and
+matrix products; layer norms (5 per element) and bilinear resizes (4 per output value) count as
+mmengine's handles count them. mmengine has no handle for
+``aten::scaled_dot_product_attention``, which every mmlife/mmpretrain attention calls, so
+:func:`flop_analyzer` adds one: its two matrix products ``Q K^T`` and ``A V``. Softmax, scaling
+and activations are not counted. Parameters are all ``nn.Parameter``s (buffers, such as the
+Token Performer's fixed random features, are not).
 
 ``tools/analysis_tools/get_flops.py`` prints these as a table.
 """
