@@ -1,5 +1,6 @@
 """Dataset converters on tiny fabricated inputs: CIFAR-100 pickles, Tiny-ImageNet's val
 annotations, ImageNet-100 links; their outputs load with the configs' dataset settings."""
+import importlib
 import os
 import os.path as osp
 import pickle
@@ -11,11 +12,12 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from conftest import REPO, load_tool, run_tool
+from conftest import REPO, run_tool
 
 
 def load_converter(name):
-    return load_tool('tools', 'dataset_converters', f'{name}.py')
+    """The converter module of ``mmlife.datasets.converters`` (run by tools/dataset_converters)."""
+    return importlib.import_module(f'mmlife.datasets.converters.{name}')
 
 
 def build_config_dataset(config, data_root):
@@ -57,7 +59,8 @@ def test_cifar100(tmp_path):
     rng = np.random.default_rng(0)
     src, names, splits = fake_cifar100(tmp_path, rng)
     out = tmp_path / 'cifar100'
-    assert load_converter('cifar100').convert_cifar100(str(src), str(out)) == {'train': 5, 'test': 3}
+    counts = load_converter('cifar100').convert_cifar100(str(src), str(out))
+    assert counts == {'train': 5, 'test': 3}
     for split, (data, labels) in splits.items():
         for i, label in enumerate(labels):
             img = cv2.imread(str(out / split / names[label] / f'{i:05d}.png'))

@@ -2,11 +2,11 @@
 # 1 GPU against N GPUs (default 2) on one host: DeiT-T-LIFE on CIFAR-10, throughput and the
 # accuracy after the same number of epochs. Phases, so that one job can span several calls:
 #
-#   tools/gpu/multi_gpu.sh start            # 1-GPU runs (one per seed), then the N-GPU run
-#   tools/gpu/multi_gpu.sh wait SECONDS     # progress until all end or SECONDS pass
-#   tools/gpu/multi_gpu.sh compare          # img/s of each, speed-up, last top-1 of each
-#   tools/gpu/multi_gpu.sh test             # tools/test.py vs tools/dist_test.sh (N) on the N-GPU run
-#   tools/gpu/multi_gpu.sh det              # a detection config: N-GPU training, then 1-process
+#   tools/dev/multi_gpu.sh start            # 1-GPU runs (one per seed), then the N-GPU run
+#   tools/dev/multi_gpu.sh wait SECONDS     # progress until all end or SECONDS pass
+#   tools/dev/multi_gpu.sh compare          # img/s of each, speed-up, last top-1 of each
+#   tools/dev/multi_gpu.sh test             # tools/test.py vs tools/dist_test.sh (N) on the N-GPU run
+#   tools/dev/multi_gpu.sh det              # a detection config: N-GPU training, then 1-process
 #                                           # and N-process tests of its checkpoint
 #
 # Both runs are tools/train.py on the same config, seed and global batch (GLOBAL_BATCH images an
@@ -16,7 +16,7 @@
 # itself. The 1-GPU runs of the SEEDS other than 0 (their spread is the seed noise the N-GPU
 # run's top-1 is judged against) run at the same time as the seed-0 one, each on its own GPU when
 # there are enough (GPU i for the i-th seed), so they cost no extra time on an N-GPU host.
-# Set up the OpenMMLab wheels and data first (tools/gpu/real_data.sh setup / data).
+# Set up the OpenMMLab wheels and data first (tools/dev/real_data.sh setup / data).
 #
 # Env: CONFIG (DeiT-T-LIFE CIFAR-10), EPOCHS (30), NGPUS (2), GLOBAL_BATCH (512), WORKERS (4 a
 # process), SEEDS ("0": the 1-GPU runs; the N-GPU run uses seed 0), RUNS (/tmp/runs_mgpu),

@@ -3,13 +3,13 @@
 # Every run is tools/train.py / tools/test.py on a repo config; overrides are only --cfg-options,
 # written to $RUNS/<run>/command.txt. Phases, so that one long job can span several calls:
 #
-#   tools/gpu/real_data.sh setup            # OpenMMLab wheels (WHEELS dir) -> /tmp/site
-#   tools/gpu/real_data.sh data             # data/*.tar.xz -> /tmp/mmlife_data, linked under data/
-#   tools/gpu/real_data.sh start cifar bccd camvid   # both arms of each, in the background (setsid)
-#   tools/gpu/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
-#   tools/gpu/real_data.sh test             # tools/test.py on each run's last checkpoint
-#   tools/gpu/real_data.sh figures          # Dense Roll-Out comparisons of the BCCD / CamVid pairs
-#   tools/gpu/real_data.sh collect DIR      # logs (one tarball) + fp16 weights of the CIFAR runs
+#   tools/dev/real_data.sh setup            # OpenMMLab wheels (WHEELS dir) -> /tmp/site
+#   tools/dev/real_data.sh data             # data/*.tar.xz -> /tmp/mmlife_data, linked under data/
+#   tools/dev/real_data.sh start cifar bccd camvid   # both arms of each, in the background (setsid)
+#   tools/dev/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
+#   tools/dev/real_data.sh test             # tools/test.py on each run's last checkpoint
+#   tools/dev/real_data.sh figures          # Dense Roll-Out comparisons of the BCCD / CamVid pairs
+#   tools/dev/real_data.sh collect DIR      # logs (one tarball) + fp16 weights of the CIFAR runs
 #
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
