@@ -13,7 +13,7 @@ import os.path as osp
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
 from mmlife.visualization import classifier_rollout, init_model
 from mmlife.visualization.cli import (add_common_args, collect_images, default_device,
-                                      output_name)
+                                      output_names)
 from mmlife.visualization.figures import plot_cls_rollout
 
 
@@ -38,10 +38,9 @@ def main(argv=None):
     results = classifier_rollout(model, images, args.head_fusion, args.discard_ratio,
                                  args.batch_size)
     written = []
-    for path, res in zip(images, results):
-        written.append(plot_cls_rollout(
-            res, osp.join(args.out, output_name(path, '_rollout')), alpha=args.alpha,
-            normalize=args.normalize))
+    for name, res in zip(output_names(images, '_rollout'), results):
+        written.append(plot_cls_rollout(res, osp.join(args.out, name), alpha=args.alpha,
+                                        normalize=args.normalize))
     print(f'wrote {len(written)} figure(s) to {args.out}')
     return written
 

@@ -15,7 +15,7 @@ import os.path as osp
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
 from mmlife.visualization import classifier_rollout, init_model
 from mmlife.visualization.cli import (add_common_args, add_dense_args, collect_images,
-                                      default_device, output_name, run_dense,
+                                      default_device, output_names, run_dense,
                                       whole_image_inference)
 from mmlife.visualization.figures import plot_cls_comparison, plot_dense_rollout
 
@@ -60,12 +60,11 @@ def main(argv=None):
     else:
         for model, _ in models:
             whole_image_inference(model, task)
-        for path in images:
+        for path, out_name in zip(images, output_names(images, '_compare')):
             rows = [(name, run_dense(model, task, path, args))
                     for name, (model, _) in zip(names, models)]
             written.append(plot_dense_rollout(
-                rows, osp.join(args.out, output_name(path, '_compare')), alpha=args.alpha,
-                normalize=args.normalize))
+                rows, osp.join(args.out, out_name), alpha=args.alpha, normalize=args.normalize))
     print(f'wrote {len(written)} figure(s) to {args.out}')
     return written
 

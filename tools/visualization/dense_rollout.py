@@ -14,7 +14,7 @@ import os.path as osp
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
 from mmlife.visualization import init_model
 from mmlife.visualization.cli import (add_common_args, add_dense_args, collect_images,
-                                      default_device, output_name, run_dense,
+                                      default_device, output_names, run_dense,
                                       whole_image_inference)
 from mmlife.visualization.figures import plot_dense_rollout
 
@@ -35,11 +35,11 @@ def main(argv=None):
                              args.cfg_options)
     whole_image_inference(model, task)
     written = []
-    for path in collect_images(args.images, args.limit):
+    images = collect_images(args.images, args.limit)
+    for path, name in zip(images, output_names(images, '_dense')):
         res = run_dense(model, task, path, args)
         written.append(plot_dense_rollout(
-            [(None, res)], osp.join(args.out, output_name(path, '_dense')), alpha=args.alpha,
-            normalize=args.normalize))
+            [(None, res)], osp.join(args.out, name), alpha=args.alpha, normalize=args.normalize))
     print(f'wrote {len(written)} figure(s) to {args.out}')
     return written
 
