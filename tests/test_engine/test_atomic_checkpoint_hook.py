@@ -55,7 +55,8 @@ class RisingMetric(BaseMetric):
 
 
 def default_checkpoint_type(task='classification'):
-    cfg = Config.fromfile(osp.join(REPO, 'configs', task, '_base_', 'default_runtime.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs', task, '_base_', 'default_runtime.py'),
+                          import_custom_modules=False)
     return cfg.default_hooks.checkpoint.type
 
 

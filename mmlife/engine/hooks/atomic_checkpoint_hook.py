@@ -59,8 +59,9 @@ class AtomicCheckpointHook(CheckpointHook):
     def before_train(self, runner) -> None:
         super().before_train(runner)
         if self._is_local() and is_main_process():
-            for tmp in glob.glob(osp.join(self.out_dir, f'.*{TMP_SUFFIX}')) + \
-                    glob.glob(osp.join(runner.work_dir, f'.last_checkpoint.*{TMP_SUFFIX}')):
+            stale = set(glob.glob(osp.join(self.out_dir, f'.*{TMP_SUFFIX}')))
+            stale |= set(glob.glob(osp.join(runner.work_dir, f'.last_checkpoint.*{TMP_SUFFIX}')))
+            for tmp in sorted(stale):
                 os.remove(tmp)
 
     def _is_local(self) -> bool:
