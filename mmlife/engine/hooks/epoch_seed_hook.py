@@ -27,12 +27,25 @@ class EpochSeedHook(Hook):
     epoch ``e`` the same in both. ``runner.seed`` already differs between ranks when
     ``randomness.diff_rank_seed=True``.
 
-    Data-loader workers draw their torch seed from the main process's torch generator when the
-    epoch's iterator starts (non-persistent workers); mmengine's default ``worker_init_fn`` then
-    seeds NumPy and ``random`` in the worker from the config seed and the worker id.
+    Data-loader workers (``num_workers > 0``) have generators of their own, seeded by
+    mmengine's ``worker_init_fn`` from the seed, the rank and the worker id when the workers
+    start. Non-persistent workers start every epoch, so their epochs repeat exactly after a
+    resume. Persistent workers start once and their generators run on across epochs, so the
+    augmentation of the epochs after a resume differs from an uninterrupted run: a warning
+    says so when a run resumes with them.
     """
 
     priority = 'VERY_HIGH'  # before any other hook of before_train_epoch draws a random number
+
+    def before_train(self, runner) -> None:
+        loader = runner.train_dataloader
+        if runner.epoch > 0 and getattr(loader, 'num_workers', 0) > 0 and \
+                getattr(loader, 'persistent_workers', False):
+            runner.logger.warning(
+                'resumed with persistent data-loader workers: their random augmentation does not '
+                'continue where the interrupted run stopped, so the result will not be '
+                'bit-identical to an uninterrupted run (for that, train with '
+                '--no-persistent-workers or num_workers=0)')
 
     def before_train_epoch(self, runner) -> None:
         seed = epoch_seed(runner.seed, runner.epoch)
