@@ -107,10 +107,10 @@ def classifier_rollout(model, images: Sequence[Union[str, np.ndarray]],
                        batch_size: int = 8) -> List[ClsRolloutResult]:
     """Attention Roll-Out of the cls token of an mmpretrain classifier, for each image.
 
-    The model's test pipeline (from ``model.cfg``) prepares the images, and an image that leaves
-    it at another size than the model's input (:func:`model_input_size`) is resized to that
-    size, so that a large photo costs what a training image does; the attention of the
-    backbone's blocks (``backbone.layers`` / ``backbone.encoder``) is recorded for each batch.
+    The model's test pipeline (from ``model.cfg``) prepares the images; an image that it
+    leaves at the image's own size (no resize step) is then resized to the model's input size
+    (:func:`model_input_size`), so that a large photo costs what a training image does. The
+    attention of the backbone's blocks (``backbone.layers`` / ``backbone.encoder``) is recorded for each batch.
 
     Args:
         model: from :func:`init_model` (or ``mmpretrain.apis.get_model``).
@@ -183,11 +183,14 @@ def model_input_size(model) -> Optional[Tuple[int, int]]:
 
 
 def _resize_inputs(sample: dict, input_hw: Optional[Tuple[int, int]]) -> dict:
-    """Resize the packed image of a test-pipeline sample to the model's input size, where the
-    pipeline left it at another size (a pipeline without a resize step, e.g. of 32x32 CIFAR,
-    would otherwise feed a photo at full size: ~(H*W/patch^2)^2 attention weights a block)."""
+    """Resize the packed image of a test-pipeline sample to the model's input size where the
+    pipeline kept the image's own size (a pipeline without a resize step, e.g. of 32x32 CIFAR,
+    would otherwise feed a photo at full size: ~(H*W/patch^2)^2 attention weights a block).
+    A size the pipeline chose (resize, crop) is kept."""
     inputs = sample['inputs']
-    if input_hw is None or tuple(inputs.shape[-2:]) == tuple(input_hw):
+    own_hw = tuple(sample['data_samples'].metainfo.get('ori_shape', inputs.shape[-2:]))[:2]
+    if input_hw is None or tuple(inputs.shape[-2:]) == tuple(input_hw) or \
+            tuple(inputs.shape[-2:]) != own_hw:
         return sample
     import mmcv
     hwc = inputs.permute(1, 2, 0).numpy()

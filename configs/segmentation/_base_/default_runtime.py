@@ -1,8 +1,6 @@
 # Runtime shared by every mmlife segmentation config (mmseg scope), as mmseg's default_runtime.
 default_scope = 'mmseg'
 custom_imports = dict(imports=['mmlife.seg', 'mmlife.models'], allow_failed_imports=False)
-# mmengine's CheckpointHook written crash-safe (mmlife.engine); the schedules set its interval
-default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
 
 env_cfg = dict(
     cudnn_benchmark=True,
