@@ -23,6 +23,15 @@ def atomic_write_text(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _fsync(path: str) -> None:
+    """Flush a written file to the disk (so that a rename never exposes unwritten data)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class _DeferRemoval:
     """A file backend that records ``remove`` / ``rmtree`` instead of doing them."""
 
@@ -59,7 +68,7 @@ class AtomicCheckpointHook(CheckpointHook):
     def before_train(self, runner) -> None:
         super().before_train(runner)
         if self._is_local() and is_main_process():
-            stale = set(glob.glob(osp.join(self.out_dir, f'.*{TMP_SUFFIX}')))
+            stale = set(glob.glob(osp.join(self.out_dir, f'.*.pth.*{TMP_SUFFIX}')))
             stale |= set(glob.glob(osp.join(runner.work_dir, f'.last_checkpoint.*{TMP_SUFFIX}')))
             for tmp in sorted(stale):
                 os.remove(tmp)
@@ -83,6 +92,7 @@ class AtomicCheckpointHook(CheckpointHook):
             tmp = f'.{filename}.{os.getpid()}{TMP_SUFFIX}'
             save(out_dir, tmp, *args, **kwargs)
             if is_main_process():  # Runner.save_checkpoint writes on the main process only
+                _fsync(osp.join(out_dir, tmp))
                 os.replace(osp.join(out_dir, tmp), osp.join(out_dir, filename))
 
         runner.save_checkpoint = atomic_save
