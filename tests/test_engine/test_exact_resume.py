@@ -49,3 +49,23 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path, tiny_folder):
     halfway = torch.load(tmp_path / 'resumed' / 'epoch_2.pth', map_location='cpu',
                          weights_only=False)['state_dict']
     assert not torch.equal(halfway['head.layers.head.weight'], resumed['head.layers.head.weight'])
+
+
+def test_resume_with_persistent_workers_warns():
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from mmlife.engine import EpochSeedHook
+
+    def runner(epoch, **loader):
+        return SimpleNamespace(epoch=epoch, logger=mock.Mock(),
+                               train_dataloader=SimpleNamespace(**loader))
+
+    resumed = runner(2, num_workers=2, persistent_workers=True)
+    EpochSeedHook().before_train(resumed)
+    assert 'persistent' in resumed.logger.warning.call_args[0][0]
+    for quiet in (runner(0, num_workers=2, persistent_workers=True),  # a fresh run
+                  runner(2, num_workers=2, persistent_workers=False),
+                  runner(2, num_workers=0, persistent_workers=False)):
+        EpochSeedHook().before_train(quiet)
+        quiet.logger.warning.assert_not_called()
