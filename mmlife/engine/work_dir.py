@@ -38,8 +38,8 @@ def resolve_last_checkpoint(work_dir: str) -> str:
     pths = sorted(glob.glob(osp.join(glob.escape(work_dir), '*.pth')))
     pick = (f' To resume from one of the checkpoints there ({_listing(pths)}), give it: '
             f'--resume {pths[-1]}.' if pths else '')
-    fresh = (' To start a new training instead, run without --resume (with --overwrite if the '
-             'work dir holds checkpoints) or choose another --work-dir.')
+    fresh = (' To start a new training instead, run without --resume' +
+             (' and with --overwrite, or choose another --work-dir.' if pths else '.'))
     if not osp.isfile(last):
         what = ('holds no checkpoint' if not pths else
                 'has no last_checkpoint file naming the checkpoint to resume from')
