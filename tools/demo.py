@@ -52,7 +52,9 @@ def train(name, config, epochs, retrain):
     subprocess.run([
         sys.executable, osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir,
         '--cfg-options', f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-        f'param_scheduler.1.end={epochs}', f'default_hooks.checkpoint.interval={epochs}'
+        f'param_scheduler.1.end={epochs}', f'default_hooks.checkpoint.interval={epochs}',
+        # the demo's own folder: its earlier (other --epochs, --retrain, killed) runs give way
+        '--overwrite'
     ], cwd=REPO, check=True)
     return ckpt, time.time() - start
 

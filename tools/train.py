@@ -3,7 +3,8 @@
 The config's ``default_scope`` (mmpretrain, mmdet, mmseg) picks the library; mmlife's modules are
 registered through the config's ``custom_imports``. Flags follow the OpenMMLab tools.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] | --overwrite] [--amp]
+        [--cfg-options k=v]
     bash tools/dist_train.sh CONFIG GPUS [...]
 """
 import argparse
@@ -14,6 +15,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
+from mmlife.engine import check_work_dir
 from mmlife.utils import check_data_roots, destroy_distributed, setup_cpu_distributed
 
 
@@ -25,6 +27,8 @@ def parse_args():
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or from the latest one in the work dir when '
         'no path is given')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='start a new training in a work dir that holds checkpoints')
     parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate checkpoints during training')
@@ -79,6 +83,7 @@ def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
+    check_work_dir(cfg.work_dir, cfg.resume, cfg.load_from, args.overwrite)
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()

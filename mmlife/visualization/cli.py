@@ -5,6 +5,7 @@
 import argparse
 import os
 import os.path as osp
+from collections import Counter
 from typing import List, Optional, Sequence
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -39,28 +40,57 @@ def default_device(device: Optional[str]) -> str:
 
 
 def collect_images(paths: Sequence[str], limit: Optional[int] = None) -> List[str]:
-    """Image files given directly or found (recursively, sorted) in the given folders."""
-    images = []
+    """Image files given directly or found (recursively, sorted) in the given folders; a file
+    reached twice (given and inside a given folder) is kept once."""
+    images, seen = [], set()
     for path in paths:
         if osp.isdir(path):
+            found = []
             for root, _, files in sorted(os.walk(path)):
-                images += [osp.join(root, f) for f in sorted(files)
-                           if f.lower().endswith(IMAGE_EXTENSIONS)]
+                found += [osp.join(root, f) for f in sorted(files)
+                          if f.lower().endswith(IMAGE_EXTENSIONS)]
         elif osp.isfile(path):
-            images.append(path)
+            found = [path]
         else:
             raise FileNotFoundError(f'no such image or folder: {path}')
+        for image in found:
+            if osp.realpath(image) not in seen:
+                seen.add(osp.realpath(image))
+                images.append(image)
     if not images:
         raise ValueError(f'no image found in {list(paths)}')
     return images[:limit] if limit else images
 
 
-def output_name(path: str, suffix: str) -> str:
-    """``.../<parent>/<stem>.png`` -> ``<parent>_<stem><suffix>.png`` (parent keeps names of
-    class folders such as ``test/3/0123.png`` apart)."""
-    parent = osp.basename(osp.dirname(osp.abspath(path)))
-    stem = osp.splitext(osp.basename(path))[0]
-    return f'{parent}_{stem}{suffix}.png' if parent else f'{stem}{suffix}.png'
+def output_names(paths: Sequence[str], suffix: str) -> List[str]:
+    """One distinct output file name per input image.
+
+    Each name is ``<parent>_<stem><suffix>.png``; where two inputs would get the same name
+    (``a/3/x.png`` and ``b/3/x.png``), those take more of their folders (``a_3_x``, ``b_3_x``)
+    until the names differ, and inputs that still clash get ``_2``, ``_3``... .
+    """
+    parts = []
+    for path in paths:
+        folders = osp.dirname(osp.abspath(path)).strip(os.sep).split(os.sep)
+        parts.append([p for p in folders if p] + [osp.splitext(osp.basename(path))[0]])
+    depth = [min(2, len(p)) for p in parts]
+    while True:
+        names = ['_'.join(p[-d:]) for p, d in zip(parts, depth)]
+        count = Counter(names)
+        clashes = [i for i, n in enumerate(names) if count[n] > 1 and depth[i] < len(parts[i])]
+        if not clashes:
+            break
+        for i in clashes:
+            depth[i] += 1
+    used, out = set(), []
+    for name in names:
+        unique, k = name, 1
+        while unique in used:
+            k += 1
+            unique = f'{name}_{k}'
+        used.add(unique)
+        out.append(f'{unique}{suffix}.png')
+    return out
 
 
 def whole_image_inference(model, task: str) -> None:
@@ -124,10 +154,9 @@ def attention_rollout_main(argv: Optional[Sequence[str]] = None) -> List[str]:
     results = classifier_rollout(model, images, args.head_fusion, args.discard_ratio,
                                  args.batch_size)
     written = []
-    for path, res in zip(images, results):
+    for name, res in zip(output_names(images, '_rollout'), results):
         written.append(plot_cls_rollout(
-            res, osp.join(args.out, output_name(path, '_rollout')), alpha=args.alpha,
-            normalize=args.normalize))
+            res, osp.join(args.out, name), alpha=args.alpha, normalize=args.normalize))
     print(f'wrote {len(written)} figure(s) to {args.out}')
     return written
 
@@ -147,11 +176,11 @@ def dense_rollout_main(argv: Optional[Sequence[str]] = None) -> List[str]:
     model, task = _init(args.config, args.checkpoint, args)
     whole_image_inference(model, task)
     written = []
-    for path in collect_images(args.images, args.limit):
+    images = collect_images(args.images, args.limit)
+    for path, name in zip(images, output_names(images, '_dense')):
         res = run_dense(model, task, path, args)
         written.append(plot_dense_rollout(
-            [(None, res)], osp.join(args.out, output_name(path, '_dense')), alpha=args.alpha,
-            normalize=args.normalize))
+            [(None, res)], osp.join(args.out, name), alpha=args.alpha, normalize=args.normalize))
     print(f'wrote {len(written)} figure(s) to {args.out}')
     return written
 
@@ -196,11 +225,10 @@ def compare_rollout_main(argv: Optional[Sequence[str]] = None) -> List[str]:
     else:
         for model, _ in models:
             whole_image_inference(model, task)
-        for path in images:
+        for path, out_name in zip(images, output_names(images, '_compare')):
             rows = [(name, run_dense(model, task, path, args))
                     for name, (model, _) in zip(names, models)]
             written.append(plot_dense_rollout(
-                rows, osp.join(args.out, output_name(path, '_compare')), alpha=args.alpha,
-                normalize=args.normalize))
+                rows, osp.join(args.out, out_name), alpha=args.alpha, normalize=args.normalize))
     print(f'wrote {len(written)} figure(s) to {args.out}')
     return written

@@ -7,8 +7,10 @@ default_hooks = dict(
     # logs loss, lr, time per iter and the ETA
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3, save_best='auto'),
+    # mmengine's CheckpointHook, written crash-safe (mmlife.engine)
+    checkpoint=dict(type='AtomicCheckpointHook', interval=10, max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    epoch_seed=dict(type='EpochSeedHook'),  # every epoch seeded from (seed, epoch): exact resume
     visualization=dict(type='VisualizationHook', enable=False),
 )
 

@@ -6,9 +6,11 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3,
+    # mmengine's CheckpointHook, written crash-safe (mmlife.engine)
+    checkpoint=dict(type='AtomicCheckpointHook', interval=10, max_keep_ckpts=3,
                     save_best='pascal_voc/mAP', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    epoch_seed=dict(type='EpochSeedHook'),  # every epoch seeded from (seed, epoch): exact resume
     visualization=dict(type='DetVisualizationHook'))
 
 env_cfg = dict(

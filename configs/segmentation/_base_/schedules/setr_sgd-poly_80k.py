@@ -18,8 +18,8 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=8000, max_keep_ckpts=3,
-                    save_best='mIoU'),
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=8000,
+                    max_keep_ckpts=3, save_best='mIoU'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
 # --auto-scale-lr scales lr by (GPUs x batch per GPU) / 8
