@@ -1,6 +1,7 @@
 # Runtime shared by every mmlife classification config (mmpretrain scope).
 default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmlife.models'], allow_failed_imports=False)
+# mmlife.datasets: ClassFolderDataset, the image-folder dataset of the small-image bases
+custom_imports = dict(imports=['mmlife.models', 'mmlife.datasets'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

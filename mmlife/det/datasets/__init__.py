@@ -1,3 +1,4 @@
 from .bccd import BCCDDataset
+from .voc_check import VOCBoxCheckMixin
 
-__all__ = ['BCCDDataset']
+__all__ = ['BCCDDataset', 'VOCBoxCheckMixin']
