@@ -16,6 +16,7 @@ truncated or non-PyTorch file with a :class:`CorruptCheckpointError` that says s
 """
 import os.path as osp
 import pickle
+import re
 import zipfile
 
 import numpy as np
@@ -100,7 +101,10 @@ def load_from_local(filename, map_location=None):
         raise
     except pickle.UnpicklingError as err:
         if 'Unsupported global' not in str(err) and not zipfile.is_zipfile(filename):
-            raise _corrupt(filename, f'its pickle is damaged ({err})') from err
+            # torch's own message suggests weights_only=False, which would not help here
+            detail = re.search(r'WeightsUnpickler error:\s*(.+)', str(err))
+            raise _corrupt(filename, 'its pickle is damaged'
+                           f'{f" ({detail.group(1).strip()})" if detail else ""}') from err
         try:
             unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
         except Exception:  # not a zip checkpoint: the original error says more

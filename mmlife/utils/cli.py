@@ -7,8 +7,11 @@ unhelpful message (e.g. a warm-up longer than ``max_epochs``).
 """
 import difflib
 import math
+import reprlib
 import warnings
 from typing import Dict, Optional
+
+from mmengine.config import Config
 
 #: top-level config dicts that mmengine builds with a default ``type`` when they name none, so
 #: they hold a constructor's keyword arguments like a dict with a ``type`` key
@@ -34,7 +37,7 @@ def _suggest(name: str, choices) -> str:
 
 def _check_key(cfg, key: str) -> None:
     parts = key.split('.')
-    node = cfg
+    node = cfg._cfg_dict if isinstance(cfg, Config) else cfg
     for i, part in enumerate(parts):
         where = '.'.join(parts[:i]) or 'the config'
         last = i == len(parts) - 1
@@ -57,8 +60,8 @@ def _check_key(cfg, key: str) -> None:
                 f'{_suggest(part, node.keys())} {RULE}')
         else:
             raise ConfigKeyError(
-                f'--cfg-options {key}: {where} is {node!r}, not a dict, so it has no key {part!r}. '
-                f'{RULE}')
+                f'--cfg-options {key}: {where} is {reprlib.repr(node)}, not a dict, so it has no '
+                f'key {part!r}. {RULE}')
 
 
 def check_cfg_options(cfg, options: Optional[Dict]) -> Optional[Dict]:
@@ -115,7 +118,8 @@ def check_schedule(cfg) -> None:
         by_epoch = sched.get('by_epoch', True)
         unit = 'epoch' if by_epoch else 'iteration'
         total = _total(cfg, by_epoch)
-        limit = f'max_{unit}s={total}' if total is not None else f'max_{unit}s'
+        key = 'max_epochs' if by_epoch else 'max_iters'
+        limit = f'{key}={total}' if total is not None else key
         begin, end = sched.get('begin', 0), sched.get('end', math.inf)
         name = f'param_scheduler[{i}] ({sched.get("type")})'
         if end <= begin:
@@ -126,8 +130,9 @@ def check_schedule(cfg) -> None:
                 f'The training is {limit}'
                 + (f', shorter than or as long as the earlier {", ".join(earlier)}' if earlier
                    else '')
-                + f'. Train longer, or shorten the warm-up, e.g. --cfg-options '
-                f'param_scheduler.0.end=N param_scheduler.{i}.begin=N with N < {end}.')
+                + ('. Train longer, or shorten the warm-up, e.g. --cfg-options '
+                   f'param_scheduler.{i - 1}.end=N param_scheduler.{i}.begin=N with N < {end}.'
+                   if i else f'. Set param_scheduler.{i}.end larger than {begin}.'))
         if total is not None and begin >= total:
             warnings.warn(f'{name} begins at {unit} {begin}, but training stops at {limit}: it '
                           'never runs.')
