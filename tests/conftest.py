@@ -1,5 +1,6 @@
 """Shared test helpers: repository paths, tiny fabricated datasets, running the tools."""
 import importlib.util
+import logging
 import os
 import os.path as osp
 import subprocess
@@ -85,6 +86,18 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, save_b
 {extra}
 """)
     return str(cfg)
+
+
+class LogRecords(logging.Handler):
+    """A logging handler that keeps ``(levelname, message)`` of every record, for tests that
+    check what was logged (mmengine's loggers do not propagate to pytest's caplog)."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append((record.levelname, record.getMessage()))
 
 
 def free_port():

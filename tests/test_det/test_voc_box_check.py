@@ -1,10 +1,10 @@
 """VOCBoxCheckMixin (BCCDDataset): boxes outside the image are clipped, inverted / zero-area /
 out-of-image boxes dropped, with one counted warning a dataset that names the files."""
-import logging
 import os.path as osp
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import LogRecords
 from det_helpers import make_voc_layout
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
@@ -30,21 +30,12 @@ def set_boxes(root, name, boxes):
     return path
 
 
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append((record.levelname, record.getMessage()))
-
-
 @pytest.fixture
 def warnings_log():
     logger = MMLogger.get_current_instance()
-    handler = Records()
+    handler = LogRecords()
     logger.addHandler(handler)
-    yield handler.messages
+    yield handler.records
     logger.removeHandler(handler)
 
 

@@ -67,7 +67,8 @@ def test_cifar100(tmp_path):
             expected = data[i].reshape(3, 32, 32).transpose(1, 2, 0)[..., ::-1]
             np.testing.assert_array_equal(img, expected)
     # 3 of the 100 classes of the config
-    train, test = build_config_dataset('cifar100_bs64_folder.py', out, allow_missing_classes=True)
+    train, test = build_config_dataset('cifar100_bs64_folder.py', out,
+                                       allow_missing_classes=True)
     assert len(train) == 5 and len(test) == 3
     assert sorted(names[label] for label in splits['train'][1]) == sorted(
         train.CLASSES[train.get_data_info(i)['gt_label']] for i in range(5))

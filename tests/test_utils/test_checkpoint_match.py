@@ -1,6 +1,5 @@
 """check_checkpoint: missing / unexpected keys and shape mismatches are errors (or logged with
 allow_partial); NaN / Inf weights are refused; tools/test.py fails on them and logs why."""
-import logging
 import re
 
 import pytest
@@ -8,7 +7,7 @@ import torch
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
-from conftest import REPO, make_image_folder, run_tool, write_tiny_config
+from conftest import LogRecords, make_image_folder, run_tool, write_tiny_config
 from mmlife.utils import CheckpointMismatchError, NonFiniteCheckpointError, check_checkpoint
 
 ARCH = dict(embed_dims=24, num_layers=1, num_heads=2, feedforward_channels=48)
@@ -31,19 +30,10 @@ def save(model, path, prefix=''):
     return str(path)
 
 
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.records = []
-
-    def emit(self, record):
-        self.records.append((record.levelname, record.getMessage()))
-
-
 @pytest.fixture
 def logger():
     logger = MMLogger.get_instance('mmlife-test-match', log_level='INFO')
-    handler = Records()
+    handler = LogRecords()
     logger.addHandler(handler)
     yield logger, handler.records
     logger.removeHandler(handler)
