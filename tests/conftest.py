@@ -1,5 +1,6 @@
 """Shared test helpers: repository paths, tiny fabricated datasets, running the tools."""
 import importlib.util
+import logging
 import os
 import os.path as osp
 import subprocess
@@ -58,7 +59,8 @@ TINY_BASE = osp.join(REPO, 'configs/classification/deit/deit-tiny-life_p4_8xb64_
 
 
 TINY_MODEL = """
-custom_imports = dict(imports=['mmlife.models', 'dist_probe'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmlife.models', 'mmlife.datasets', 'dist_probe'],
+                      allow_failed_imports=False)
 model = dict(
     backbone=dict(arch=dict(
         _delete_=True, embed_dims=48, num_layers=2, num_heads=3, feedforward_channels=96)),
@@ -73,8 +75,10 @@ def write_tiny_config(tmp_path, data_root, extra='', base=TINY_BASE, model=TINY_
 _base_ = {base!r}
 {model}
 _loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
-train_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))
-val_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))
+# the fabricated classes are the train split's folders, not the base's CIFAR-10 names
+train_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}, classes=None))
+val_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}, classes=None,
+                                              classes_from='train'))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=1, val_interval=1)
 param_scheduler = [dict(type='LinearLR', start_factor=0.5, by_epoch=True, end=1)]
@@ -82,6 +86,18 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, save_b
 {extra}
 """)
     return str(cfg)
+
+
+class LogRecords(logging.Handler):
+    """A logging handler that keeps ``(levelname, message)`` of every record, for tests that
+    check what was logged (mmengine's loggers do not propagate to pytest's caplog)."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append((record.levelname, record.getMessage()))
 
 
 def free_port():

@@ -1,5 +1,6 @@
-"""BCCD is stock mmdet ``VOCDataset`` configured with BCCD's class names: on a fabricated BCCD it
-loads exactly what the former ``BCCDDataset`` (a VOCDataset subclass that only set
+"""BCCD is mmdet's ``VOCDataset`` (with box validation: ``CheckedVOCDataset``) configured with
+BCCD's class names: on a fabricated BCCD (valid boxes) it loads exactly what the former
+``BCCDDataset`` (a VOCDataset subclass that only set
 ``METAINFO``, rebuilt here as the reference) loaded."""
 import copy
 
@@ -33,7 +34,8 @@ def test_config_dataset_equals_the_former_class(bccd_root, split):
     from mmdet.registry import DATASETS
     cfg = Config.fromfile(config_path('deit-tiny', 'encdec', BCCD))
     ds_cfg = copy.deepcopy(cfg[f'{split}_dataloader'].dataset)
-    assert ds_cfg.type == 'VOCDataset'
+    assert ds_cfg.type == 'CheckedVOCDataset'
+    import mmlife.det  # noqa: F401  (registers it)
     ds_cfg.update(data_root=bccd_root, pipeline=[])
     dataset = DATASETS.build(ds_cfg)
     ref_cfg = {k: v for k, v in ds_cfg.items() if k not in ('type', 'metainfo')}

@@ -1,6 +1,9 @@
 # Runtime shared by every mmlife classification config (mmpretrain scope).
 default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmlife.models', 'mmlife.engine'], allow_failed_imports=False)
+# mmlife.datasets: ClassFolderDataset, the image-folder dataset of the small-image bases;
+# mmlife.engine: the checkpoint and seed hooks and the optimizer constructor
+custom_imports = dict(imports=['mmlife.models', 'mmlife.datasets', 'mmlife.engine'],
+                      allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -29,6 +29,7 @@ each kind of caller:
   which hands ``hw_shape`` and the padding mask to every self-attention (the DETR decoder's object
   queries have no grid, so it has no LIFE).
 """
+import operator
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -36,6 +37,31 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from .life_fast import life_fast_forward, resolve_impl, use_fast_path
+
+
+def _as_int(name: str, value) -> int:
+    """``value`` as a Python int (numpy and 0-d integer tensors too); TypeError for anything else,
+    including floats, strings and bools."""
+    if isinstance(value, bool):
+        raise TypeError(f'{name} must be an int, got the bool {value!r}')
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f'{name} must be an int (Python or numpy integer), got '
+                        f'{type(value).__name__} {value!r}') from None
+
+
+def _as_hw(hw_shape) -> Tuple[int, int]:
+    """``hw_shape`` as ``(H, W)`` Python ints; TypeError / ValueError saying what is wrong."""
+    if isinstance(hw_shape, (str, bytes)) or not hasattr(hw_shape, '__len__'):
+        raise TypeError(f'hw_shape must be a pair (H, W) of ints, got {type(hw_shape).__name__} '
+                        f'{hw_shape!r}')
+    if len(hw_shape) != 2:
+        raise ValueError(f'hw_shape must be (H, W) with H, W >= 1, got {hw_shape!r}')
+    H, W = (_as_int('hw_shape', v) for v in hw_shape)
+    if min(H, W) < 1:
+        raise ValueError(f'hw_shape must be (H, W) with H, W >= 1, got {hw_shape!r}')
+    return H, W
 
 
 def split_channels(embed_dims: int, num_scales: int) -> Tuple[int, ...]:
@@ -90,14 +116,17 @@ class LIFE(BaseModule):
         if impl is not None:
             resolve_impl(impl)  # raises on an unknown name
         self.impl = impl
-        kernel_sizes = tuple(kernel_sizes)
-        if not isinstance(embed_dims, int) or embed_dims <= 0:
+        embed_dims = _as_int('embed_dims', embed_dims)
+        if isinstance(kernel_sizes, (str, bytes)) or not hasattr(kernel_sizes, '__iter__'):
+            raise TypeError(f'kernel_sizes must be a sequence of ints, got {kernel_sizes!r}')
+        kernel_sizes = tuple(_as_int('kernel_sizes', k) for k in kernel_sizes)
+        if embed_dims <= 0:
             raise ValueError(f'embed_dims must be a positive int, got {embed_dims!r}')
         if not kernel_sizes or kernel_sizes[0] != 1:
             raise ValueError('kernel_sizes must start with 1 (the point-wise scale), got '
                              f'{kernel_sizes}')
         for k in kernel_sizes[1:]:
-            if not isinstance(k, int) or k < 1 or k % 2 == 0:
+            if k < 1 or k % 2 == 0:
                 raise ValueError('depthwise kernel sizes must be positive odd ints (spatial size '
                                  f'is preserved with padding k // 2), got {kernel_sizes}')
         if embed_dims < len(kernel_sizes):
@@ -127,7 +156,8 @@ class LIFE(BaseModule):
                 hw_shape: Sequence[int],
                 num_extra_tokens: int = 0,
                 key_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        mask = self._check_inputs(x, hw_shape, num_extra_tokens, key_padding_mask)
+        hw_shape, num_extra_tokens, mask = self._check_inputs(
+            x, hw_shape, num_extra_tokens, key_padding_mask)
         if use_fast_path(self.impl, x):
             return life_fast_forward(self, x, hw_shape, num_extra_tokens, mask)
         y = self.pointwise[0](x)
@@ -154,14 +184,26 @@ class LIFE(BaseModule):
         patches = conv(grid).flatten(2).transpose(1, 2)
         return torch.cat([extra, patches], dim=1)
 
+    def __prepare_scriptable__(self):
+        """Called by ``torch.jit.script``: say plainly that scripting is not supported."""
+        raise NotImplementedError(
+            'torch.jit.script(LIFE) is not supported: LIFE takes Python-level arguments '
+            '(hw_shape, num_extra_tokens) and picks its implementation at run time. Use '
+            'torch.jit.trace (which records the PyTorch reference path), torch.compile or '
+            'torch.export instead.')
+
     def _check_inputs(self, x, hw_shape, num_extra_tokens, key_padding_mask):
+        """Validate the inputs; returns ``hw_shape`` and ``num_extra_tokens`` as Python ints and
+        the mask as ``(B, H * W)`` (or None)."""
+        if not torch.is_tensor(x):
+            raise TypeError(f'LIFE expects a tensor of tokens (B, N, C), got {type(x).__name__}')
+        hw_shape = _as_hw(hw_shape)
+        num_extra_tokens = _as_int('num_extra_tokens', num_extra_tokens)
         if x.dim() != 3:
             raise ValueError(f'LIFE expects tokens of shape (B, N, C), got {tuple(x.shape)}')
         B, N, C = x.shape
         if C != self.embed_dims:
             raise ValueError(f'LIFE was built for {self.embed_dims} channels, got {C}')
-        if len(hw_shape) != 2 or min(hw_shape) < 1:
-            raise ValueError(f'hw_shape must be (H, W) with H, W >= 1, got {hw_shape}')
         if num_extra_tokens < 0:
             raise ValueError(f'num_extra_tokens must be >= 0, got {num_extra_tokens}')
         H, W = hw_shape
@@ -170,14 +212,14 @@ class LIFE(BaseModule):
                              f'{num_extra_tokens} extra tokens needs '
                              f'{num_extra_tokens} + {H}*{W} = {num_extra_tokens + H * W}')
         if key_padding_mask is None:
-            return None
+            return hw_shape, num_extra_tokens, None
         if key_padding_mask.dtype != torch.bool:
             raise ValueError('key_padding_mask must be a bool tensor (True = padding), got '
                              f'{key_padding_mask.dtype}')
         if tuple(key_padding_mask.shape) not in ((B, H * W), (B, H, W)):
             raise ValueError(f'key_padding_mask must be (B, H*W) = {(B, H * W)} or (B, H, W) = '
                              f'{(B, H, W)}, got {tuple(key_padding_mask.shape)}')
-        return key_padding_mask.reshape(B, H * W)
+        return hw_shape, num_extra_tokens, key_padding_mask.reshape(B, H * W)
 
 
 class GridQKV(nn.Module):

@@ -2,10 +2,12 @@
 # the Pascal VOC layout under data/BCCD/ (Annotations/, JPEGImages/, ImageSets/Main/*.txt).
 # train (205 images) -> val (87) during training; test (72) for the final numbers.
 # Images resized to 512 x 512; cells have no up/down, so flips are horizontal and vertical.
-# Stock mmdet VOCDataset with BCCD's classes: no VOC year is needed (a data_prefix without
-# 'VOC2007'/'VOC2012' gives dataset_type None, so VOCMetric takes the class names from metainfo
-# and uses eval_mode='area'); sub_data_root='' joins every path with data_root.
-dataset_type = 'VOCDataset'
+# mmdet's VOCDataset with BCCD's classes, its boxes validated as read (CheckedVOCDataset: clip
+# boxes outside the image, drop empty ones, with a warning naming the files). No VOC year is
+# needed (a data_prefix without 'VOC2007'/'VOC2012' gives dataset_type None, so VOCMetric takes
+# the class names from metainfo and uses eval_mode='area'); sub_data_root='' joins every path
+# with data_root.
+dataset_type = 'CheckedVOCDataset'
 data_root = 'data/BCCD/'
 metainfo = dict(
     classes=('RBC', 'WBC', 'Platelets'),
