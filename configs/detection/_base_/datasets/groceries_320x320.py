@@ -1,0 +1,91 @@
+# Groceries: products on shelves, 25 classes, Pascal VOC layout under data/Groceries/
+# ({Annotations,JPEGImages,ImageSets/Main}; train 3,921 / val 517 / test 509 images):
+#   mkdir -p data && tar -xJf groceries_voc.tar.xz -C data
+# train -> val during training; test for the final numbers. Stock mmdet VOCDataset with the
+# classes in `metainfo`: no year in the path, so VOCMetric names the classes itself
+# (eval_mode='area').
+# Every image is 224 x 224; they are resized to 320 x 320 (a 20 x 20 grid of 16-pixel patches;
+# the median box, 71 px at 224, covers about 6 patches). Augmentation as the BCCD base, with
+# horizontal flips only (shelves have an up and a down) and, in half of the images, a random crop
+# of 60-100 % of each side before the resize (scale jitter as in DETR's recipe), keeping every
+# batch 320 x 320.
+dataset_type = 'VOCDataset'
+data_root = 'data/Groceries/'
+backend_args = None
+img_scale = (320, 320)
+metainfo = dict(
+    classes=('beans', 'cake', 'candy', 'cereal', 'chips', 'chocolate', 'coffee', 'corn', 'fish',
+             'flour', 'honey', 'jam', 'juice', 'milk', 'nuts', 'oil', 'pasta', 'rice', 'soda',
+             'spices', 'sugar', 'tea', 'tomato_sauce', 'vinegar', 'water'),
+    # one colour a class for the visualiser (VOCDataset's own palette has 20)
+    palette=[(220, 20, 60), (119, 11, 32), (0, 0, 142), (0, 0, 230), (106, 0, 228),
+             (0, 60, 100), (0, 80, 100), (0, 0, 70), (0, 0, 192), (250, 170, 30),
+             (100, 170, 30), (220, 220, 0), (175, 116, 175), (250, 0, 30), (165, 42, 42),
+             (255, 77, 255), (0, 226, 252), (182, 182, 255), (0, 82, 0), (120, 166, 157),
+             (110, 76, 0), (174, 57, 255), (199, 100, 0), (72, 0, 118), (255, 179, 240)])
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(
+        type='RandomApply',
+        prob=0.5,
+        transforms=[
+            dict(type='RandomCrop', crop_type='relative_range', crop_size=(0.6, 0.6),
+                 allow_negative_crop=False)
+        ]),
+    dict(type='Resize', scale=img_scale, keep_ratio=False),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='Resize', scale=img_scale, keep_ratio=False),
+    # after Resize, so that the ground truth boxes keep the original scale
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+]
+_dataset = dict(
+    type=dataset_type,
+    metainfo=metainfo,
+    data_root=data_root,
+    data_prefix=dict(sub_data_root=''),
+    backend_args=backend_args)
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=dict(type='AspectRatioBatchSampler'),
+    dataset=dict(
+        **_dataset,
+        ann_file='ImageSets/Main/train.txt',
+        # two boxes in the annotations are less than 2 px wide or high: ignored in training
+        filter_cfg=dict(filter_empty_gt=True, bbox_min_size=2),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        **_dataset, ann_file='ImageSets/Main/val.txt', test_mode=True, pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        **_dataset, ann_file='ImageSets/Main/test.txt', test_mode=True, pipeline=test_pipeline))
+
+# mAP (area under the PR curve at IoU 0.5), detection F1 (IoU 0.5, score >= 0.5), and the
+# spread of the predicted boxes (it warns when DETR's queries collapse to one box)
+val_evaluator = [
+    dict(type='VOCMetric', metric='mAP', eval_mode='area'),
+    dict(type='DetF1Metric', iou_thr=0.5, score_thr=0.5),
+    dict(type='DetBoxSpreadMetric'),  # distinct boxes an image: 1 = collapsed object queries
+]
+test_evaluator = val_evaluator
