@@ -58,10 +58,10 @@ IMAGENETTE_DEIT = {False: 'configs/classification/deit/deit-tiny_p16_8xb64_image
                    True: 'configs/classification/deit/deit-tiny-life_p16_8xb64_imagenette.py'}
 
 
-def make_classifier_checkpoint(path, use_life, seed=0):
+def make_classifier_checkpoint(path, use_life, seed=0, training_state=True):
     """A checkpoint as tools/train.py saves it for the DeiT-T(-LIFE) Imagenette classifier, with
-    random weights (``backbone.*``, ``head.*``), AdamW state, a message hub and ``meta``.
-    Returns ``(path, state_dict)``."""
+    random weights (``backbone.*``, ``head.*``), ``meta`` and (``training_state``) AdamW state,
+    a message hub and the schedulers. Returns ``(path, state_dict)``."""
     import torch
     from mmengine.config import Config
     from mmengine.logging import MessageHub
@@ -76,16 +76,18 @@ def make_classifier_checkpoint(path, use_life, seed=0):
     with torch.no_grad():
         for p in model.parameters():
             p.normal_(0, 0.2)
-    optimizer = torch.optim.AdamW(model.parameters())
-    sum(p.sum() for p in model.parameters()).backward()
-    optimizer.step()
-    hub = MessageHub(f'classifier_ckpt_{seed}_{use_life}')
-    hub.update_scalar('train/loss', 1.5)
-    torch.save(dict(
-        meta=dict(epoch=100, iter=1800, seed=seed, cfg=cfg.pretty_text,
-                  dataset_meta=dict(classes=tuple(cfg.classes))),
-        state_dict=model.state_dict(), optimizer=optimizer.state_dict(),
-        message_hub=hub.state_dict(), param_schedulers=[dict(last_step=1800)]), path)
+    ckpt = dict(meta=dict(epoch=100, iter=1800, seed=seed, cfg=cfg.pretty_text,
+                          dataset_meta=dict(classes=tuple(cfg.classes))),
+                state_dict=model.state_dict())
+    if training_state:
+        optimizer = torch.optim.AdamW(model.parameters())
+        sum(p.sum() for p in model.parameters()).backward()
+        optimizer.step()
+        hub = MessageHub(f'classifier_ckpt_{seed}_{use_life}')
+        hub.update_scalar('train/loss', 1.5)
+        ckpt.update(optimizer=optimizer.state_dict(), message_hub=hub.state_dict(),
+                    param_schedulers=[dict(last_step=1800)])
+    torch.save(ckpt, path)
     return str(path), model.state_dict()
 
 

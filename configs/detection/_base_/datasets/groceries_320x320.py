@@ -5,7 +5,7 @@
 # classes in `metainfo`: no year in the path, so VOCMetric names the classes itself
 # (eval_mode='area').
 # Every image is 224 x 224; they are resized to 320 x 320 (a 20 x 20 grid of 16-pixel patches;
-# the median box, 71 px at 224, covers about 6 patches). Augmentation as the BCCD base, with
+# the median shorter box side, 71 px at 224, spans about 6). Augmentation as the BCCD base, with
 # horizontal flips only (shelves have an up and a down) and, in half of the images, a random crop
 # of 60-100 % of each side before the resize (scale jitter as in DETR's recipe), keeping every
 # batch 320 x 320.
@@ -61,7 +61,7 @@ train_dataloader = dict(
     dataset=dict(
         **_dataset,
         ann_file='ImageSets/Main/train.txt',
-        # two boxes in the annotations are less than 2 px wide or high: ignored in training
+        # boxes less than 2 px wide or high (two in the archive, one in train) are ignored
         filter_cfg=dict(filter_empty_gt=True, bbox_min_size=2),
         pipeline=train_pipeline))
 val_dataloader = dict(
