@@ -1,17 +1,19 @@
 # Groceries: products on shelves, 25 classes, Pascal VOC layout under data/Groceries/
 # ({Annotations,JPEGImages,ImageSets/Main}; train 3,921 / val 517 / test 509 images):
 #   mkdir -p data && tar -xJf groceries_voc.tar.xz -C data
-# train -> val during training; test for the final numbers. Stock mmdet VOCDataset with the
-# classes in `metainfo`: no year in the path, so VOCMetric names the classes itself
-# (eval_mode='area').
+# The BCCD base with stock mmdet VOCDataset and the classes in `metainfo` (no VOC year in the
+# path, so VOCMetric names the classes itself), a larger batch, and its own input size and
+# augmentation: train -> val during training; test for the final numbers; VOC mAP@0.5, F1 and
+# the box spread as evaluators.
 # Every image is 224 x 224; they are resized to 320 x 320 (a 20 x 20 grid of 16-pixel patches;
 # the median shorter box side, 71 px at 224, spans about 6). Augmentation as the BCCD base, with
 # horizontal flips only (shelves have an up and a down) and, in half of the images, a random crop
 # of 60-100 % of each side before the resize (scale jitter as in DETR's recipe), keeping every
 # batch 320 x 320.
+_base_ = './bccd_512x512.py'
+
 dataset_type = 'VOCDataset'
 data_root = 'data/Groceries/'
-backend_args = None
 img_scale = (320, 320)
 metainfo = dict(
     classes=('beans', 'cake', 'candy', 'cereal', 'chips', 'chocolate', 'coffee', 'corn', 'fish',
@@ -25,7 +27,7 @@ metainfo = dict(
              (110, 76, 0), (174, 57, 255), (199, 100, 0), (72, 0, 118), (255, 179, 240)])
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(
@@ -39,53 +41,20 @@ train_pipeline = [
     dict(type='PackDetInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=False),
-    # after Resize, so that the ground truth boxes keep the original scale
-    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='LoadAnnotations', with_bbox=True),  # after Resize: boxes at the original scale
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
 ]
-_dataset = dict(
-    type=dataset_type,
-    metainfo=metainfo,
-    data_root=data_root,
-    data_prefix=dict(sub_data_root=''),
-    backend_args=backend_args)
+_dataset = dict(type=dataset_type, metainfo=metainfo, data_root=data_root)
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
         **_dataset,
-        ann_file='ImageSets/Main/train.txt',
         # boxes less than 2 px wide or high (two in the archive, one in train) are ignored
         filter_cfg=dict(filter_empty_gt=True, bbox_min_size=2),
         pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        **_dataset, ann_file='ImageSets/Main/val.txt', test_mode=True, pipeline=test_pipeline))
-test_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        **_dataset, ann_file='ImageSets/Main/test.txt', test_mode=True, pipeline=test_pipeline))
-
-# mAP (area under the PR curve at IoU 0.5), detection F1 (IoU 0.5, score >= 0.5), and the
-# spread of the predicted boxes (it warns when DETR's queries collapse to one box)
-val_evaluator = [
-    dict(type='VOCMetric', metric='mAP', eval_mode='area'),
-    dict(type='DetF1Metric', iou_thr=0.5, score_thr=0.5),
-    dict(type='DetBoxSpreadMetric'),  # distinct boxes an image: 1 = collapsed object queries
-]
-test_evaluator = val_evaluator
+val_dataloader = dict(batch_size=8, dataset=dict(**_dataset, pipeline=test_pipeline))
+test_dataloader = dict(batch_size=8, dataset=dict(**_dataset, pipeline=test_pipeline))
