@@ -11,7 +11,7 @@ their backbone with
 
 i.e. they read ``state_dict``, keep the ``backbone.`` keys and strip the prefix. The converted
 file keeps exactly those keys (prefix included, so the same ``init_cfg`` reads it, as it reads an
-official mmpretrain checkpoint) and drops the head and the training state, about a quarter of the
+official mmpretrain checkpoint) and drops the head and the training state, about a third of the
 size of the classifier checkpoint.
 
 The position embedding stays at the classifier's grid (14 x 14 for 224 px and patch 16): the
@@ -74,11 +74,7 @@ def check_backbone_loads(state_dict: Mapping, backbone_cfg: dict,
     import mmlife.models  # noqa: F401  (registers LIFEVisionTransformer)
     from mmpretrain.registry import MODELS
 
-    cfg = dict(backbone_cfg)
-    cfg['type'] = cfg['type'].split('.', 1)[-1] if cfg['type'].startswith('mmpretrain.') \
-        else cfg['type']
-    cfg['init_cfg'] = None
-    backbone = MODELS.build(cfg)
+    backbone = MODELS.build(dict(backbone_cfg, init_cfg=None))  # 'mmpretrain.X' types too
     weights = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
     missing, unexpected = backbone.load_state_dict(weights, strict=False)
     if missing or unexpected:

@@ -59,7 +59,7 @@ def test_converted_file_holds_the_backbone_only(converted, life):
     meta = out['meta']
     assert meta['epoch'] == 100 and meta['converted_from'] == osp.basename(src)
     assert 'dataset_meta' not in meta  # only plain values are kept
-    assert osp.getsize(dst) < osp.getsize(src) / 3  # no AdamW moments, no head
+    assert osp.getsize(dst) < osp.getsize(src) / 2.5  # no AdamW moments (2 x the weights), no head
 
 
 def expected_pos_embed(pos, grid, mode):

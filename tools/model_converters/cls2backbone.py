@@ -1,10 +1,8 @@
 r"""Turn an mmpretrain classifier checkpoint into a backbone init file for detection/segmentation.
 
     python tools/model_converters/cls2backbone.py \
-        work_dirs/deit-tiny_p16_8xb64_imagenette/epoch_100.pth \
-        pretrain/deit-tiny_imagenette_backbone.pth \
-        --check-config configs/detection/detr/detr_deit-tiny-imagenette-pre_encdec-linear_\
-1xb16-150e_groceries-320x320.py
+        work_dirs/imagenette_deit-tiny/epoch_100.pth pretrain/deit-tiny_imagenette_backbone.pth \
+        --check-config CONFIG   # optional: a *-imagenette-pre config whose backbone must load it
 
 Keeps the ``backbone.*`` weights (prefix kept: the ``*-pre`` configs load them with
 ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``), drops the head and the
