@@ -5,7 +5,8 @@
 # written to $RUNS/<run>/command.txt. Phases, so that one long job can span several calls:
 #
 #   tools/gpu/real_data.sh setup            # OpenMMLab wheels (WHEELS dir) -> /tmp/site
-#   tools/gpu/real_data.sh data             # data/*.tar.xz -> /tmp/mmlife_data, linked under data/
+#   tools/gpu/real_data.sh data             # data/*.tar.xz (or its split parts *.tar.xz.part-*)
+#                                           # -> /tmp/mmlife_data, linked under data/
 #   tools/gpu/real_data.sh start cifar bccd camvid   # both arms of each, in the background (setsid)
 #   tools/gpu/real_data.sh start imagenette # DeiT-T and DeiT-T-LIFE classifiers on Imagenette
 #   tools/gpu/real_data.sh pretrain         # their last checkpoints -> pretrain/*_imagenette_backbone.pth
@@ -104,6 +105,12 @@ print('torch', torch.__version__, torch.cuda.get_device_name(), '| mmcv', mmcv._
     ;;
 data)
     mkdir -p /tmp/mmlife_data data
+    # an archive too large for one device call (imagenette_160.tar.xz with the tree is over 64 MiB)
+    # comes in parts made by `split -b 40M X.tar.xz X.tar.xz.part-`: joined here
+    for first in data/*.tar.xz.part-aa; do
+        [ -e "$first" ] || continue
+        [ -f "${first%.part-aa}" ] || cat "${first%-aa}"-* > "${first%.part-aa}"
+    done
     for a in data/*.tar.xz; do
         [ -f "/tmp/mmlife_data/.$(basename "$a")" ] && continue
         tar -xJf "$a" -C /tmp/mmlife_data && touch "/tmp/mmlife_data/.$(basename "$a")"
@@ -279,5 +286,5 @@ PY
         mkdir -p "$out/pretrain" && cp pretrain/*_imagenette_backbone.pth "$out/pretrain/"
     ls -la "$out" ;;
 *)
-    sed -n '2,28p' "$0"; exit 2 ;;
+    sed -n '2,29p' "$0"; exit 2 ;;
 esac
