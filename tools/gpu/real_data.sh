@@ -107,11 +107,16 @@ data)
     mkdir -p /tmp/mmlife_data data
     # an archive too large for one device call (imagenette_160.tar.xz with the tree is over 64 MiB)
     # comes in parts made by `split -b 40M X.tar.xz X.tar.xz.part-`: joined here
+    # (only once every part is there: the joined file must pass `xz -t`)
     for first in data/*.tar.xz.part-aa; do
-        [ -e "$first" ] || continue
-        [ -f "${first%.part-aa}" ] || cat "${first%-aa}"-* > "${first%.part-aa}"
+        [ -e "$first" ] && [ ! -f "${first%.part-aa}" ] || continue
+        whole=${first%.part-aa}
+        cat "${first%-aa}"-* > "$whole.tmp"
+        if xz -t "$whole.tmp" 2>/dev/null; then mv "$whole.tmp" "$whole"
+        else rm -f "$whole.tmp"; echo "$whole: parts incomplete ($(ls "${first%-aa}"-* | wc -l) so far)"; fi
     done
     for a in data/*.tar.xz; do
+        [ -f "$a" ] || continue
         [ -f "/tmp/mmlife_data/.$(basename "$a")" ] && continue
         tar -xJf "$a" -C /tmp/mmlife_data && touch "/tmp/mmlife_data/.$(basename "$a")"
     done
