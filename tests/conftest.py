@@ -55,6 +55,43 @@ def make_image_folder(root, classes=('a', 'b'), per_class=4, size=32, splits=('t
     return str(root)
 
 
+IMAGENETTE_DEIT = {False: 'configs/classification/deit/deit-tiny_p16_8xb64_imagenette.py',
+                   True: 'configs/classification/deit/deit-tiny-life_p16_8xb64_imagenette.py'}
+
+
+def make_classifier_checkpoint(path, use_life, seed=0, training_state=True):
+    """A checkpoint as tools/train.py saves it for the DeiT-T(-LIFE) Imagenette classifier, with
+    random weights (``backbone.*``, ``head.*``), ``meta`` and (``training_state``) AdamW state,
+    a message hub and the schedulers. Returns ``(path, state_dict)``."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.logging import MessageHub
+    from mmengine.registry import init_default_scope
+
+    import mmlife.models  # noqa: F401
+    cfg = Config.fromfile(osp.join(REPO, IMAGENETTE_DEIT[use_life]))
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import MODELS
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, 0.2)
+    ckpt = dict(meta=dict(epoch=100, iter=1800, seed=seed, cfg=cfg.pretty_text,
+                          dataset_meta=dict(classes=tuple(cfg.classes))),
+                state_dict=model.state_dict())
+    if training_state:
+        optimizer = torch.optim.AdamW(model.parameters())
+        sum(p.sum() for p in model.parameters()).backward()
+        optimizer.step()
+        hub = MessageHub(f'classifier_ckpt_{seed}_{use_life}')
+        hub.update_scalar('train/loss', 1.5)
+        ckpt.update(optimizer=optimizer.state_dict(), message_hub=hub.state_dict(),
+                    param_schedulers=[dict(last_step=1800)])
+    torch.save(ckpt, path)
+    return str(path), model.state_dict()
+
+
 TINY_BASE = osp.join(REPO, 'configs/classification/deit/deit-tiny-life_p4_8xb64_cifar10.py')
 
 
