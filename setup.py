@@ -73,9 +73,8 @@ if __name__ == '__main__':
             demo=read_requirements('requirements/demo.txt'),
             tests=read_requirements('requirements/tests.txt'),
         ),
-        license='Apache-2.0',
+        license='Apache-2.0',  # an SPDX expression; the text is in LICENSE
         classifiers=[
-            'License :: OSI Approved :: Apache Software License',
             'Programming Language :: Python :: 3',
             'Programming Language :: Python :: 3.11',
             'Programming Language :: Python :: 3.12',

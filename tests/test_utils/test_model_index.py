@@ -45,6 +45,9 @@ def test_metafile_format():
             assert m['In Collection'] in collections
             assert m['Metadata']['Parameters'] > 0 and m['Metadata']['FLOPs'] > 0
             assert 'Weights' not in m  # no public checkpoints
+            # the training data is the name's last part, not a pretraining (`in1k-pre`)
+            data = m['Metadata']['Training Data']
+            assert (data == 'ImageNet-1k') == m['Name'].split('_')[-1].startswith('in1k')
 
 
 def test_parameter_counts_match_the_complexity_tool():

@@ -43,12 +43,12 @@ FAMILIES = {
                             LIFE_PAPER),
 }
 
-#: token of the config name -> the dataset (as OpenMMLab metafiles name them)
-DATASETS = [('cifar100', 'CIFAR-100'), ('cifar10', 'CIFAR-10'),
-            ('tinyimagenet', 'Tiny-ImageNet'), ('imagenet100', 'ImageNet-100'),
-            ('in1k', 'ImageNet-1k'), ('digits', 'scikit-learn digits'),
-            ('voc0712', 'PASCAL VOC'), ('bccd', 'BCCD'), ('cityscapes', 'Cityscapes'),
-            ('camvid', 'CamVid')]
+#: first token of the config name's last part (the training data in OpenMMLab's naming, after
+#: any ``-pre`` pretraining part) -> the dataset, as OpenMMLab metafiles name them
+DATASETS = {'cifar10': 'CIFAR-10', 'cifar100': 'CIFAR-100', 'tinyimagenet': 'Tiny-ImageNet',
+            'imagenet100': 'ImageNet-100', 'in1k': 'ImageNet-1k', 'imagenette': 'Imagenette',
+            'digits': 'scikit-learn digits', 'voc0712': 'PASCAL VOC', 'bccd': 'BCCD',
+            'groceries': 'Groceries', 'cityscapes': 'Cityscapes', 'camvid': 'CamVid'}
 
 
 def test_log_metrics(path):
@@ -109,10 +109,10 @@ RUNS = {
 
 
 def dataset_of(name):
-    for token, dataset in DATASETS:
-        if token in name:
-            return dataset
-    raise ValueError(f'{name}: no dataset known for this config name; add it to DATASETS')
+    token = name.split('_')[-1].split('-')[0]
+    if token not in DATASETS:
+        raise ValueError(f'{name}: no dataset known for {token!r}; add it to DATASETS')
+    return DATASETS[token]
 
 
 def measure(config):
