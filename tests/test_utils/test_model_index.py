@@ -10,9 +10,15 @@ import yaml
 
 from conftest import REPO
 
-with open(osp.join(REPO, 'model-index.yml')) as f:
-    INDEX = yaml.safe_load(f)
-METAFILES = {path: yaml.safe_load(open(osp.join(REPO, path))) for path in INDEX['Import']}
+
+
+def read_yaml(path):
+    with open(osp.join(REPO, path)) as f:
+        return yaml.safe_load(f)
+
+
+INDEX = read_yaml('model-index.yml')
+METAFILES = {path: read_yaml(path) for path in INDEX['Import']}
 MODELS = [m for data in METAFILES.values() for m in data['Models']]
 
 
