@@ -33,7 +33,7 @@ WORK = osp.join(REPO, 'work_dirs', 'demo')
 
 
 def prepare_data():
-    from tools.dataset_converters.digits import convert_digits
+    from mmlife.datasets.converters.digits import convert_digits
     marker = osp.join(DATA, '.complete')
     if osp.isfile(marker):
         return
@@ -79,7 +79,7 @@ def evaluate(config, ckpt, work_dir):
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from mmlife.utils.complexity import flop_analyzer
+    from mmlife.analysis.complexity import flop_analyzer
 
     cfg = Config.fromfile(osp.join(REPO, config))
     cfg.work_dir = work_dir

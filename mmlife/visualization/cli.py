@@ -1,4 +1,7 @@
-"""Shared command-line plumbing of ``tools/visualization/*.py``."""
+"""The commands behind ``tools/visualization/*.py``: Attention Roll-Out of a classifier
+(:func:`attention_rollout_main`), Dense Attention Roll-Out of a segmentor or detector
+(:func:`dense_rollout_main`) and the side-by-side comparison of a model without and with LIFE
+(:func:`compare_rollout_main`), with their shared option and file handling."""
 import argparse
 import os
 import os.path as osp
@@ -93,3 +96,111 @@ def run_dense(model, task, image, args):
                                  args.discard_ratio, args.max_classes, args.with_backbone)
     raise SystemExit('this is a classification config: use '
                      'tools/visualization/attention_rollout.py')
+
+
+def _init(config, checkpoint, args):
+    from .inference import init_model
+    return init_model(config, checkpoint, default_device(args.device), args.cfg_options)
+
+
+def attention_rollout_main(argv: Optional[Sequence[str]] = None) -> List[str]:
+    """``tools/visualization/attention_rollout.py``: one roll-out figure per image (image |
+    heat map | blend, titled with the predicted class); returns the files written."""
+    from .figures import plot_cls_rollout
+    from .inference import classifier_rollout
+    parser = argparse.ArgumentParser(
+        description="Attention Roll-Out of a classifier's cls token, as PNG overlays")
+    parser.add_argument('config', help='classification config (mmpretrain)')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('images', nargs='+', help='image files or folders')
+    parser.add_argument('--batch-size', type=int, default=16, help='images per forward')
+    add_common_args(parser)
+    args = parser.parse_args(argv)
+    model, task = _init(args.config, args.checkpoint, args)
+    if task != 'cls':
+        raise SystemExit(f'{args.config} is a {task} config: use '
+                         'tools/visualization/dense_rollout.py for detection and segmentation')
+    images = collect_images(args.images, args.limit)
+    results = classifier_rollout(model, images, args.head_fusion, args.discard_ratio,
+                                 args.batch_size)
+    written = []
+    for path, res in zip(images, results):
+        written.append(plot_cls_rollout(
+            res, osp.join(args.out, output_name(path, '_rollout')), alpha=args.alpha,
+            normalize=args.normalize))
+    print(f'wrote {len(written)} figure(s) to {args.out}')
+    return written
+
+
+def dense_rollout_main(argv: Optional[Sequence[str]] = None) -> List[str]:
+    """``tools/visualization/dense_rollout.py``: one Dense Roll-Out figure per image (input |
+    prediction | global attention | class maps); returns the files written."""
+    from .figures import plot_dense_rollout
+    parser = argparse.ArgumentParser(
+        description='Dense Attention Roll-Out of a segmentor (mmseg) or DETR detector (mmdet)')
+    parser.add_argument('config', help='segmentation (mmseg) or detection (mmdet) config')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('images', nargs='+', help='image files or folders')
+    add_dense_args(parser)
+    add_common_args(parser)
+    args = parser.parse_args(argv)
+    model, task = _init(args.config, args.checkpoint, args)
+    whole_image_inference(model, task)
+    written = []
+    for path in collect_images(args.images, args.limit):
+        res = run_dense(model, task, path, args)
+        written.append(plot_dense_rollout(
+            [(None, res)], osp.join(args.out, output_name(path, '_dense')), alpha=args.alpha,
+            normalize=args.normalize))
+    print(f'wrote {len(written)} figure(s) to {args.out}')
+    return written
+
+
+def compare_rollout_main(argv: Optional[Sequence[str]] = None) -> List[str]:
+    """``tools/visualization/compare_rollout.py``: the same images through a model without
+    and with LIFE, one row each; returns the files written."""
+    from .figures import plot_cls_comparison, plot_dense_rollout
+    from .inference import classifier_rollout
+    parser = argparse.ArgumentParser(
+        description='The same images through a model without LIFE and with LIFE: roll-outs')
+    parser.add_argument('base_config', help='config of the model without LIFE')
+    parser.add_argument('base_checkpoint')
+    parser.add_argument('life_config', help='config of the model with LIFE')
+    parser.add_argument('life_checkpoint')
+    parser.add_argument('images', nargs='+', help='image files or folders')
+    parser.add_argument('--names', nargs=2, default=None, metavar=('BASE', 'LIFE'),
+                        help='row labels (default: the config names)')
+    parser.add_argument('--per-figure', type=int, default=8,
+                        help='classification: images per figure')
+    add_dense_args(parser)
+    add_common_args(parser)
+    args = parser.parse_args(argv)
+    configs = [(args.base_config, args.base_checkpoint), (args.life_config, args.life_checkpoint)]
+    names = args.names or [osp.splitext(osp.basename(c))[0] for c, _ in configs]
+    models = [_init(c, ckpt, args) for c, ckpt in configs]
+    tasks = {task for _, task in models}
+    if len(tasks) != 1:
+        raise SystemExit(f'the two configs are for different tasks: {sorted(tasks)}')
+    task = tasks.pop()
+    images = collect_images(args.images, args.limit)
+    written = []
+    if task == 'cls':
+        rows = [(name, classifier_rollout(model, images, args.head_fusion, args.discard_ratio))
+                for name, (model, _) in zip(names, models)]
+        for k, start in enumerate(range(0, len(images), args.per_figure)):
+            chunk = [(name, res[start:start + args.per_figure]) for name, res in rows]
+            suffix = f'_{k}' if len(images) > args.per_figure else ''
+            written.append(plot_cls_comparison(
+                chunk, osp.join(args.out, f'comparison{suffix}.png'), alpha=args.alpha,
+                normalize=args.normalize))
+    else:
+        for model, _ in models:
+            whole_image_inference(model, task)
+        for path in images:
+            rows = [(name, run_dense(model, task, path, args))
+                    for name, (model, _) in zip(names, models)]
+            written.append(plot_dense_rollout(
+                rows, osp.join(args.out, output_name(path, '_compare')), alpha=args.alpha,
+                normalize=args.normalize))
+    print(f'wrote {len(written)} figure(s) to {args.out}')
+    return written

@@ -47,7 +47,9 @@ def test_config_matches_its_name(path):
     assert model.bbox_head.num_classes == (20 if voc else 3)
     train_set = cfg.train_dataloader.dataset
     types = {d.type for d in train_set.datasets} if voc else {train_set.type}
-    assert types == ({'VOCDataset'} if voc else {'BCCDDataset'})
+    assert types == {'VOCDataset'}
+    if not voc:  # stock VOCDataset, BCCD's classes from the config's metainfo
+        assert train_set.metainfo.classes == ('RBC', 'WBC', 'Platelets')
     assert cfg.test_dataloader.dataset.ann_file.endswith('test.txt')
     for pipeline in (cfg.train_dataloader.dataset.get('datasets', [train_set])[0].pipeline,
                      cfg.test_dataloader.dataset.pipeline):

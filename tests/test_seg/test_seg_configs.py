@@ -49,8 +49,13 @@ def test_config_builds_and_is_coherent(config):
     num_life = sum(isinstance(m, GridQKV) for m in model.modules())
     assert num_life == (DEIT_T_LAYERS if use_life else 0)
     assert model.backbone.embed_dims == DEIT_T_DIMS and model.backbone.out_type == 'featmap'
-    assert type(model.decode_head).__name__ == 'LinearUpsampleHead'
-    assert model.decode_head.up_scale == 16 and not model.with_auxiliary_head
+    # the paper's linear head: stock FCNHead without convs, i.e. conv_seg (1x1) alone
+    head = model.decode_head
+    assert type(head).__name__ == 'FCNHead' and not model.with_auxiliary_head
+    assert head.num_convs == 0 and not head.concat_input and head.dropout is None
+    assert isinstance(head.convs, torch.nn.Identity)
+    assert sum(p.numel() for p in head.parameters()) == DEIT_T_DIMS * head.num_classes \
+        + head.num_classes
 
     cityscapes = 'cityscapes' in name
     num_classes, crop = (19, (512, 512)) if cityscapes else (11, (352, 480))

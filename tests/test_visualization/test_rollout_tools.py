@@ -1,17 +1,17 @@
-"""tools/visualization/*.py end to end on tiny random models: they run and write PNGs."""
+"""The roll-out commands (mmlife.visualization.cli, run by tools/visualization/*.py) end to end on
+tiny random models: they run and write PNGs."""
 import os
 import os.path as osp
 
 import cv2
 import pytest
-from conftest import load_tool, run_tool
+from conftest import run_tool
 
 import rollout_tiny_models as tm
 from rollout_tiny_models import keep_default_scope  # noqa: F401  (autouse fixture)
 
-
-def load_vis_tool(name):
-    return load_tool('tools', 'visualization', f'{name}.py')
+from mmlife.visualization.cli import (attention_rollout_main, compare_rollout_main,
+                                      dense_rollout_main)
 
 
 @pytest.fixture(scope='module')
@@ -45,14 +45,14 @@ def test_attention_rollout_cli(tiny, tmp_path):
 
 def test_attention_rollout_rejects_dense_configs(tiny, tmp_path):
     with pytest.raises(SystemExit, match='dense_rollout.py'):
-        load_vis_tool('attention_rollout').main([*tiny['seg'], tiny['images'][0], '--out',
+        attention_rollout_main([*tiny['seg'], tiny['images'][0], '--out',
                                              str(tmp_path), '--device', 'cpu'])
 
 
 @pytest.mark.parametrize('model', ['seg_life', 'det_life'])
 def test_dense_rollout_tool(tiny, tmp_path, model):
     extra = ['--score-thr', '0'] if model.startswith('det') else []
-    written = load_vis_tool('dense_rollout').main(
+    written = dense_rollout_main(
         [*tiny[model], tiny['images'][0], '--out', str(tmp_path), '--device', 'cpu', *extra])
     assert written == [str(tmp_path / 'images_img0_dense.png')]
     h, w, _ = read_png(written[0]).shape
@@ -60,7 +60,7 @@ def test_dense_rollout_tool(tiny, tmp_path, model):
 
 
 def test_compare_rollout_classification(tiny, tmp_path):
-    written = load_vis_tool('compare_rollout').main(
+    written = compare_rollout_main(
         [*tiny['cls'], *tiny['cls_life'], *tiny['images'], '--out', str(tmp_path),
          '--device', 'cpu', '--names', 'DeiT', 'DeiT + LIFE'])
     assert written == [str(tmp_path / 'comparison.png')]
@@ -71,7 +71,7 @@ def test_compare_rollout_classification(tiny, tmp_path):
 @pytest.mark.parametrize('task', ['seg', 'det'])
 def test_compare_rollout_dense(tiny, tmp_path, task):
     extra = ['--score-thr', '0', '--with-backbone'] if task == 'det' else []
-    written = load_vis_tool('compare_rollout').main(
+    written = compare_rollout_main(
         [*tiny[task], *tiny[f'{task}_life'], tiny['images'][1], '--out', str(tmp_path),
          '--device', 'cpu', *extra])
     assert written == [str(tmp_path / 'images_img1_compare.png')]

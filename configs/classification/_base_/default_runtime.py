@@ -1,6 +1,6 @@
 # Runtime shared by every mmlife classification config (mmpretrain scope).
 default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmlife.models'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmlife.models', 'mmlife.engine'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -1,6 +1,6 @@
 # Runtime shared by every mmlife detection config (mmdet scope).
 default_scope = 'mmdet'
-custom_imports = dict(imports=['mmlife.det', 'mmlife.models'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmlife.det', 'mmlife.models', 'mmlife.engine'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -11,6 +11,23 @@ With ``kernel_sizes=(1, 3, 5)`` the receptive fields of the three scales are 1, 
 
 Extra tokens (cls, distillation) have no place on the grid: they skip the depthwise convs and go
 through the point-wise layers of every scale, so their Q, K and V also use every scale.
+
+**How the token grid reaches LIFE.** :meth:`LIFE.forward` always takes the grid as arguments:
+``life(x, hw_shape, num_extra_tokens, key_padding_mask)``. There is one way to supply them for
+each kind of caller:
+
+- Stock attention modules (mmpretrain's ViT/DeiT, T2T-ViT and SwinV2 blocks) call
+  ``self.qkv(x)`` with the tokens only. Every mmlife backbone replaces that Linear through
+  :meth:`mmlife.models.backbones.life_mixin.LIFEMixin.install_life`, which puts a
+  :class:`GridQKV` (LIFE plus the grid it was last given) in its place and gives it its grid
+  from one of two sources: the module that makes the tokens and returns ``(tokens, (H, W))``
+  (the patch embedding of DeiT, the tokens-to-token module of T2T-ViT), through a forward hook
+  that sets the grid of every ``GridQKV`` of the backbone on each forward, so that inputs of any
+  size work; or a fixed grid per attention (SwinV2: each window attention's ``ws x ws`` window).
+- mmlife's own attention, DETR's :class:`mmlife.det.models.LIFEMultiheadAttention`, calls LIFE
+  directly with the arguments: ``LIFEDETR`` passes the feature map's ``(H, W)`` to the encoder,
+  which hands ``hw_shape`` and the padding mask to every self-attention (the DETR decoder's object
+  queries have no grid, so it has no LIFE).
 """
 from typing import Optional, Sequence, Tuple
 
@@ -167,8 +184,8 @@ class GridQKV(nn.Module):
     """LIFE where an attention module calls ``self.qkv(x)`` with tokens only.
 
     The owning backbone sets :attr:`hw_shape` (and optionally :attr:`key_padding_mask`) before the
-    attention runs, e.g. from a forward hook on its patch embedding (see
-    :func:`mmlife.models.backbones.install_life`).
+    attention runs, through :meth:`mmlife.models.backbones.life_mixin.LIFEMixin.install_life`
+    (a forward hook on its token-making module, or a fixed grid; see the module docstring).
 
     Args:
         life (LIFE): the LIFE module that makes Q, K, V.

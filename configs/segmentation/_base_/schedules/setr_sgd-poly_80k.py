@@ -3,6 +3,8 @@
 optimizer = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0)
 optim_wrapper = dict(
     type='OptimWrapper',
+    # one optimizer group per distinct setting instead of one per parameter (same updates)
+    constructor='MergedGroupsOptimWrapperConstructor',
     optimizer=optimizer,
     clip_grad=None,
     paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.)}))

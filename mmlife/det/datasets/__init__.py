@@ -1,3 +1,0 @@
-from .bccd import BCCDDataset
-
-__all__ = ['BCCDDataset']

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Real-data runs on one GPU machine: LIFE vs no LIFE on CIFAR-10, BCCD and CamVid (docs/results.md).
+# Every run is tools/train.py / tools/test.py on a repo config; overrides are only --cfg-options,
+# written to $RUNS/<run>/command.txt. Phases, so that one long job can span several calls:
+#
+#   tools/dev/real_data.sh setup            # OpenMMLab wheels (WHEELS dir) -> /tmp/site
+#   tools/dev/real_data.sh data             # data/*.tar.xz -> /tmp/mmlife_data, linked under data/
+#   tools/dev/real_data.sh start cifar bccd camvid   # both arms of each, in the background (setsid)
+#   tools/dev/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
+#   tools/dev/real_data.sh test             # tools/test.py on each run's last checkpoint
+#   tools/dev/real_data.sh figures          # Dense Roll-Out comparisons of the BCCD / CamVid pairs
+#   tools/dev/real_data.sh collect DIR      # logs (one tarball) + fp16 weights of the CIFAR runs
+#
+# Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
+# CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
+# SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs).
+# MMLIFE_LIFE_IMPL=fast forces the Triton LIFE path (and goes into command.txt).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-/tmp/runs}
+WHEELS=${WHEELS:-.whl_gpu}
+CIFAR_EPOCHS=${CIFAR_EPOCHS:-100}
+BCCD_EPOCHS=${BCCD_EPOCHS:-150}
+CAMVID_ITERS=${CAMVID_ITERS:-10000}
+export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONUNBUFFERED=1
+# dataloader workers are processes: one BLAS/OpenMP thread each, or 16-core machines thrash
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+CIFAR_WORKERS=${CIFAR_WORKERS:-4}
+CIFAR_ARMS=${CIFAR_ARMS:-deit-tiny deit-tiny-life}
+PY=${PY:-python3}
+SEED=${SEED:-0}
+SUFFIX=$([ "$SEED" = 0 ] || echo "_seed$SEED")  # run names: camvid_deit-tiny, camvid_deit-tiny_seed1
+
+launch() {  # launch NAME CONFIG [train.py args...]
+    local name=$1 config=$2; shift 2
+    local dir=$RUNS/$name
+    mkdir -p "$dir"
+    # the LIFE implementation is part of the command when it is forced (MMLIFE_LIFE_IMPL=fast)
+    echo "${MMLIFE_LIFE_IMPL:+MMLIFE_LIFE_IMPL=$MMLIFE_LIFE_IMPL }$PY tools/train.py $config --work-dir $dir $*" \
+        > "$dir/command.txt"
+    setsid nohup $PY tools/train.py "$config" --work-dir "$dir" "$@" > "$dir/train.log" 2>&1 &
+    echo "started $name (pid $!): $(cat "$dir/command.txt")"
+}
+
+config_of() {  # the config a run was launched with (the word after tools/train.py in command.txt)
+    awk '{for (i = 1; i < NF; i++) if ($i == "tools/train.py") print $(i + 1)}' "$1/command.txt"
+}
+
+n_runs() {  # training runs alive: train.py processes whose parent is no train.py (not workers)
+    ps -eo pid=,ppid=,args= | awk '/[t]ools\/train.py/ {pid[$1] = 1; ppid[$1] = $2}
+        END {n = 0; for (p in pid) if (!(ppid[p] in pid)) n++; print n}'
+}
+
+case ${1:-} in
+setup)
+    $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/site "$WHEELS"/*.whl
+    # The GPU image ships transformers 5, and with pycocotools present mmpretrain 1.2.0 then imports
+    # its BLIP models, which need transformers 4 and fail at import. A metadata-only stub at the
+    # front of the path reports transformers 0.0.0, so mmpretrain registers placeholders instead.
+    mkdir -p /tmp/site/transformers-0.0.0.dist-info
+    printf 'Metadata-Version: 2.1\nName: transformers\nVersion: 0.0.0\n' \
+        > /tmp/site/transformers-0.0.0.dist-info/METADATA
+    $PY -c "import importlib, torch, mmcv, mmcv._ext, mmengine, mmpretrain; \
+print('torch', torch.__version__, torch.cuda.get_device_name(), '| mmcv', mmcv.__version__); \
+[print(m, importlib.import_module(m).__version__) for m in ('mmdet', 'mmseg') \
+ if importlib.util.find_spec(m)]"
+    ;;
+data)
+    mkdir -p /tmp/mmlife_data data
+    for a in data/*.tar.xz; do
+        [ -f "/tmp/mmlife_data/.$(basename "$a")" ] && continue
+        tar -xJf "$a" -C /tmp/mmlife_data && touch "/tmp/mmlife_data/.$(basename "$a")"
+    done
+    [ -d /tmp/mmlife_data/cifar10_jpeg ] && ln -sfn /tmp/mmlife_data/cifar10_jpeg data/cifar10
+    [ -d /tmp/mmlife_data/BCCD ] && ln -sfn /tmp/mmlife_data/BCCD data/BCCD
+    [ -d /tmp/mmlife_data/camvid_jpg/CamVid ] && ln -sfn /tmp/mmlife_data/camvid_jpg/CamVid data/CamVid
+    ls -l data/
+    ;;
+start)
+    shift
+    for task in "$@"; do
+        case $task in
+        cifar)
+            for arm in $CIFAR_ARMS; do
+                launch "cifar10_$arm$SUFFIX" "configs/classification/deit/${arm}_p4_8xb64_cifar10.py" --amp \
+                    --cfg-options optim_wrapper.dtype=bfloat16 \
+                    train_dataloader.batch_size=512 train_dataloader.num_workers="$CIFAR_WORKERS" \
+                    val_dataloader.batch_size=1000 val_dataloader.num_workers=2 \
+                    train_cfg.max_epochs="$CIFAR_EPOCHS" train_cfg.val_interval=5 \
+                    default_hooks.checkpoint.interval=10 default_hooks.logger.interval=20 \
+                    randomness.seed="$SEED"
+            done ;;
+        bccd)
+            for arm in deit-tiny_encdec-linear deit-tiny-life_encdec-life; do
+                launch "bccd_$arm$SUFFIX" "configs/detection/detr/detr_${arm}_1xb4-300e_bccd-512x512.py" \
+                    --cfg-options train_cfg.max_epochs="$BCCD_EPOCHS" train_cfg.val_interval=10 \
+                    param_scheduler.0.end="$BCCD_EPOCHS" \
+                    "param_scheduler.0.milestones=[$((BCCD_EPOCHS * 2 / 3))]" \
+                    default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
+            done ;;
+        camvid)
+            for arm in deit-tiny deit-tiny-life; do
+                launch "camvid_$arm$SUFFIX" "configs/segmentation/linear/linear_${arm}_1xb8-10k_camvid-352x480.py" \
+                    --cfg-options train_cfg.max_iters="$CAMVID_ITERS" train_cfg.val_interval=1000 \
+                    param_scheduler.0.end="$CAMVID_ITERS" \
+                    default_hooks.checkpoint.interval=1000 randomness.seed="$SEED"
+            done ;;
+        *) echo "unknown task $task"; exit 2 ;;
+        esac
+    done ;;
+wait)
+    end=$((SECONDS + ${2:-60}))
+    while :; do
+        running=$(n_runs)
+        [ "$running" -eq 0 ] || [ $SECONDS -ge $end ] && break
+        sleep 20
+    done
+    for log in "$RUNS"/*/train.log; do
+        echo "== $(basename "$(dirname "$log")"): $(grep -E 'Epoch\(train\)|Iter\(train\)' "$log" | tail -n1 | cut -c1-160)"
+        grep -E 'Epoch\(val\)|Iter\(val\)' "$log" | tail -n1 | cut -c1-200
+        grep -E 'Error|Traceback' "$log" | tail -n2
+    done
+    echo "runs still training: $(n_runs)"
+    command -v nvidia-smi >/dev/null &&
+        nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
+    ;;
+test)
+    for dir in "$RUNS"/*/; do
+        name=$(basename "$dir")
+        ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || { echo "$name: no checkpoint"; continue; }
+        config=$(config_of "$dir")
+        echo "$PY tools/test.py $config $ckpt --work-dir $dir/test" > "$dir/test_command.txt"
+        $PY tools/test.py "$config" "$ckpt" --work-dir "$dir/test" > "$dir/test.log" 2>&1
+        echo "$name: $(tail -n1 "$dir/test.log")"
+    done ;;
+figures)
+    # one Dense Roll-Out comparison (no LIFE above, LIFE below) per pair on two test images,
+    # written to $RUNS/figures (collect packs it with the logs)
+    figure_pair() {  # figure_pair TASK IMAGES...
+        local task=$1 base life; shift
+        base=$(ls -d "$RUNS/${task}"_*/ 2>/dev/null | grep -v life | head -n1)
+        life=$(ls -d "$RUNS/${task}"_*life*/ 2>/dev/null | head -n1)
+        [ -n "$base" ] && [ -n "$life" ] || { echo "$task: no pair of runs in $RUNS"; return; }
+        local cmd=(tools/visualization/compare_rollout.py
+                   "$(config_of "$base")" "$(cat "$base/last_checkpoint")"
+                   "$(config_of "$life")" "$(cat "$life/last_checkpoint")"
+                   "$@" --names no-LIFE LIFE --out "$RUNS/figures/$task")
+        echo "$PY ${cmd[*]}" | tee -a "$RUNS/figures/commands.txt"
+        $PY "${cmd[@]}" 2>&1 | tail -n3
+    }
+    mkdir -p "$RUNS/figures"
+    figure_pair bccd $(head -n2 data/BCCD/ImageSets/Main/test.txt |
+                       sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|') --score-thr 0.3
+    figure_pair camvid $(ls data/CamVid/test/* | head -n2)
+    ;;
+collect)
+    out=${2:?collect needs a folder}
+    mkdir -p "$out"
+    (cd "$RUNS" && tar -czf "$out/logs.tar.gz" --exclude='*.pth' --exclude='*.pkl' .)
+    for dir in "$RUNS"/cifar10_*/; do
+        ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || continue
+        $PY - "$ckpt" "$out/$(basename "$dir").pth" <<'PY'
+import sys, torch
+import mmlife  # noqa: F401  (the checkpoint allowlist)
+ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
+meta = {k: v for k, v in ckpt.get('meta', {}).items() if isinstance(v, (int, float, str))}
+torch.save({'state_dict': {k: v.half() if v.is_floating_point() else v
+                           for k, v in ckpt['state_dict'].items()}, 'meta': meta}, sys.argv[2])
+PY
+    done
+    ls -la "$out" ;;
+*)
+    sed -n '2,16p' "$0"; exit 2 ;;
+esac
