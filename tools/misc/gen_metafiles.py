@@ -6,10 +6,10 @@ model zoo tables of ``configs/{classification,detection,segmentation}/README.md`
 
 Every config of a family becomes one model (``Name`` = the config's file name), with its
 parameters and multiply-adds (``FLOPs``, mmengine's convention: one multiply-add = one "flop",
-attention matmuls included) measured by the complexity tools of ``tools/analysis_tools`` on one
-image at the config's input size. ``Results`` are written only for the runs in ``RUNS``, read
-from their logs under ``docs/logs``; the logs are linked from the model (``Training Log``) and
-from the README tables. There are no public checkpoints, so no model has ``Weights``.
+attention matmuls included) measured by ``mmlife.analysis.complexity`` (what
+``tools/analysis_tools/get_flops.py`` prints) on one image at the config's input size.
+``Results`` are written only for the runs in ``RUNS``, read from their logs under ``docs/logs``;
+the logs are linked from the model (``Training Log``) and from the README tables. There are no public checkpoints, so no model has ``Weights``.
 """
 import argparse
 import json
@@ -116,16 +116,8 @@ def dataset_of(name):
 
 
 def measure(config):
-    """``(params, MACs)`` of the config's model, by the task's complexity tool."""
-    task = config.split('/')[1]
-    if task == 'classification':
-        from tools.analysis_tools.complexity import complexity
-        r = complexity(osp.join(REPO, config))
-        return round(r['params'] * 1e6), round(r['gmacs'] * 1e9)
-    if task == 'detection':
-        from tools.analysis_tools.det_complexity import complexity
-    else:
-        from tools.analysis_tools.seg_complexity import complexity
+    """``(params, MACs)`` of the config's model (``mmlife.analysis.complexity``)."""
+    from mmlife.analysis.complexity import complexity
     r = complexity(osp.join(REPO, config))
     return int(r['params']), int(r['macs'])
 
