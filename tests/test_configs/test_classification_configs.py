@@ -133,7 +133,8 @@ SMALL_IMAGE_BASES = ['cifar10_bs64_folder.py', 'cifar100_bs64_folder.py',
 
 @pytest.mark.parametrize('base', SMALL_IMAGE_BASES)
 def test_small_image_loaders_stack_batches_in_the_worker(base):
-    """The small-image bases collate with ``default_collate`` (one stacked tensor a batch, cheap
+    """The small-image bases collate with ``stack_collate`` (``default_collate`` with a size check:
+    one stacked tensor a batch, cheap
     to hand from a worker to the main process); the data preprocessor then makes exactly the
     batch that mmpretrain's default ``pseudo_collate`` would."""
     cfg = Config.fromfile(osp.join(CFG_ROOT, '_base_', 'datasets', base))
@@ -143,7 +144,7 @@ def test_small_image_loaders_stack_batches_in_the_worker(base):
     preprocessor = MODELS.build(dict(type='ClsDataPreprocessor', **cfg.data_preprocessor))
     rng = np.random.default_rng(1)
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
-        assert loader.collate_fn == dict(type='default_collate')
+        assert loader.collate_fn == dict(type='stack_collate')
         samples = [run_pipeline(loader.dataset.pipeline, size, label, rng) for label in (0, 3, 7)]
         stacked = build_collate(loader)(samples)
         assert isinstance(stacked['inputs'], torch.Tensor)

@@ -44,7 +44,8 @@ test_pipeline = [
 # Every image of these small datasets has the same size, so the loader stacks each batch into
 # one tensor in the worker (`default_collate`): handing hundreds of separate small tensors to
 # the main process (`pseudo_collate`) made it wait for data (docs/results.md, CIFAR-10).
-collate_fn = dict(type='default_collate')
+# stack_collate: default_collate that names the files when an image has another size
+collate_fn = dict(type='stack_collate')
 
 train_dataloader = dict(
     batch_size=64,
