@@ -50,7 +50,8 @@ def native_size(path):
 
 
 def test_table1_matrix_is_complete():
-    names = [osp.basename(p) for p in CONFIGS]
+    # the official-recipe variants (-official) are extra configs of existing rows
+    names = [osp.basename(p) for p in CONFIGS if '-official_' not in p]
     for model, prefix in MODELS_T1.items():
         for ds in TABLE1_DATASETS:
             hits = [n for n in names if n.startswith(prefix) and dataset_of(n) == ds]
@@ -59,6 +60,27 @@ def test_table1_matrix_is_complete():
     # beyond Table 1: DeiT-T and DeiT-T-LIFE on Imagenette (the backbones of the *-pre configs)
     assert sorted(n for n in names if dataset_of(n) not in TABLE1_DATASETS) == [
         'deit-tiny-life_p16_8xb64_imagenette.py', 'deit-tiny_p16_8xb64_imagenette.py']
+
+
+@pytest.mark.parametrize('arm', ['deit-tiny', 'deit-tiny-life'])
+def test_official_recipe_adds_repeated_augmentation_and_ema(arm):
+    """The -official configs are their DeiT-recipe config plus mmpretrain's RepeatAugSampler
+    (3 repeats, epoch length unchanged) and mmengine's EMAHook (DeiT's decay 0.99996)."""
+    from mmengine.registry import HOOKS
+    from mmpretrain.registry import DATA_SAMPLERS
+    cfg = Config.fromfile(osp.join(CFG_ROOT, 'deit', f'{arm}_p4_8xb64-official_cifar10.py'))
+    base = Config.fromfile(osp.join(CFG_ROOT, 'deit', f'{arm}_p4_8xb64_cifar10.py'))
+    assert cfg.model == base.model and cfg.optim_wrapper == base.optim_wrapper
+    assert cfg.param_scheduler == base.param_scheduler and cfg.train_cfg == base.train_cfg
+    assert cfg.train_dataloader.dataset == base.train_dataloader.dataset
+    init_default_scope('mmpretrain')
+    sampler = DATA_SAMPLERS.build(dict(cfg.train_dataloader.sampler, dataset=list(range(12)),
+                                       seed=0))
+    indices = list(sampler)
+    assert len(indices) == 12 and len(set(indices)) < 12  # repeats, same epoch length
+    hook, = cfg.custom_hooks
+    assert hook.type == 'EMAHook' and abs(1 - hook.momentum - 0.99996) < 1e-12
+    HOOKS.build(hook)
 
 
 def fake_image(size, rng):
