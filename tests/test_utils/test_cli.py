@@ -83,7 +83,7 @@ def test_new_constructor_argument_and_plus_prefix(cifar):
             'default_hooks.checkpoint.interval=20']),
 ])
 def test_the_repos_own_overrides_pass(config, options):
-    """tools/gpu/real_data.sh, tools/gpu/multi_gpu.sh and tools/demo.py pass these."""
+    """tools/dev/real_data.sh, tools/dev/multi_gpu.sh and tools/demo.py pass these."""
     cfg = Config.fromfile(config, import_custom_modules=False)
     opts = check_cfg_options(cfg, parse(*options))
     cfg.merge_from_dict(opts)
