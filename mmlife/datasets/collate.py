@@ -13,6 +13,8 @@ from typing import Sequence
 from mmengine.dataset import default_collate
 from mmengine.registry import FUNCTIONS
 
+from mmlife.utils.data_check import short_list
+
 
 def _shape(sample):
     inputs = sample.get('inputs') if isinstance(sample, dict) else None
@@ -34,7 +36,6 @@ def stack_collate(data_batch: Sequence) -> dict:
         odd = [f'{_path(s)} {shape}' for s, shape in zip(data_batch, shapes) if shape != common]
         raise ValueError(
             f'images of a batch must have one size to be stacked, but {len(odd)} of '
-            f'{len(shapes)} differ from {common} (C, H, W): {", ".join(odd[:5])}'
-            f'{" ..." if len(odd) > 5 else ""}. Resize or remove these files, or add a Resize '
-            'to the pipeline of that split.')
+            f'{len(shapes)} differ from {common} (C, H, W): {short_list(odd)}. Resize or remove '
+            'these files, or add a Resize to the pipeline of that split.')
     return default_collate(data_batch)

@@ -16,13 +16,11 @@ from mmpretrain.datasets import CustomDataset
 from mmpretrain.datasets.custom import find_folders, get_samples
 from mmpretrain.registry import DATASETS
 
-from mmlife.utils.data_check import NameFilesOnErrorMixin
+from mmlife.utils.data_check import NameFilesOnErrorMixin, short_list
 
 
-def _names(items: List[str], limit: int = 10) -> str:
-    items = sorted(items)
-    more = f' ... ({len(items)} in all)' if len(items) > limit else ''
-    return ', '.join(items[:limit]) + more
+def _names(items, limit: int = 10) -> str:
+    return short_list(sorted(items), limit)
 
 
 @DATASETS.register_module()

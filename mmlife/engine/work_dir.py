@@ -9,6 +9,8 @@ import glob
 import os.path as osp
 from typing import List, Optional
 
+from mmlife.utils.data_check import short_list
+
 
 class WorkDirError(RuntimeError):
     """The work dir does not fit the requested start (fresh training or resume)."""
@@ -21,10 +23,8 @@ def checkpoints_in(work_dir: str) -> List[str]:
     return found + ([last] if osp.isfile(last) else [])
 
 
-def _listing(files: List[str], limit: int = 8) -> str:
-    names = [osp.basename(f) for f in files]
-    more = f' and {len(names) - limit} more' if len(names) > limit else ''
-    return ', '.join(names[:limit]) + more
+def _listing(files: List[str]) -> str:
+    return short_list([osp.basename(f) for f in files], 8)
 
 
 def resolve_last_checkpoint(work_dir: str) -> str:

@@ -14,6 +14,8 @@ from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
 from mmengine.runner import CheckpointLoader
 
+from .data_check import short_list
+
 
 class CheckpointMismatchError(ValueError):
     """Keys or shapes of a checkpoint that do not match the model."""
@@ -21,11 +23,6 @@ class CheckpointMismatchError(ValueError):
 
 class NonFiniteCheckpointError(ValueError):
     """A checkpoint whose weights hold NaN or Inf."""
-
-
-def _first(items: List[str], n: int = 5) -> str:
-    more = f', ... ({len(items)} in all)' if len(items) > n else ''
-    return ', '.join(items[:n]) + more
 
 
 def _state_dict(checkpoint) -> dict:
@@ -97,7 +94,7 @@ def check_checkpoint(model: torch.nn.Module, filename: str, allow_partial: bool 
     bad = non_finite_keys(model, state)
     if bad:
         msg = (f'Refusing checkpoint {filename}: {len(bad)} weight tensors hold NaN or Inf: '
-               f'{_first(bad)}. The training that wrote it diverged; use an earlier checkpoint.')
+               f'{short_list(bad)}. The training that wrote it diverged; use an earlier checkpoint.')
         logger.error(msg)
         raise NonFiniteCheckpointError(msg)
     missing, unexpected, mismatched = compare_state_dicts(model, state)
@@ -106,13 +103,13 @@ def check_checkpoint(model: torch.nn.Module, filename: str, allow_partial: bool 
         return
     parts = []
     if missing:
-        parts.append(f'{len(missing)} model keys missing from the checkpoint ({_first(missing)})')
+        parts.append(f'{len(missing)} model keys missing from the checkpoint ({short_list(missing)})')
     if unexpected:
         parts.append(f'{len(unexpected)} checkpoint keys not in the model '
-                     f'({_first(unexpected)})')
+                     f'({short_list(unexpected)})')
     if mismatched:
         shapes = [f'{k}: checkpoint {c} vs model {m}' for k, c, m in mismatched]
-        parts.append(f'{len(mismatched)} shape mismatches ({_first(shapes, 3)})')
+        parts.append(f'{len(mismatched)} shape mismatches ({short_list(shapes, 3)})')
     msg = (f'Checkpoint {filename} does not match the model of the config: ' + '; '.join(parts)
            + '.' + _hint(missing, unexpected, mismatched))
     if allow_partial:

@@ -1,6 +1,12 @@
 """Fail early, with a useful message, when a dataset folder or a sample is bad."""
 import os.path as osp
-from typing import Iterable
+from typing import Iterable, Sequence
+
+
+def short_list(items: Sequence[str], limit: int = 5) -> str:
+    """``'a, b, c, ... (12 in all)'``: the first ``limit`` items of a list for an error message."""
+    more = f', ... ({len(items)} in all)' if len(items) > limit else ''
+    return ', '.join(items[:limit]) + more
 
 
 def _datasets(cfg):

@@ -3,13 +3,11 @@ from collections import Counter
 
 from mmengine.logging import print_log
 
-from mmlife.utils.data_check import NameFilesOnErrorMixin
+from mmlife.utils.data_check import NameFilesOnErrorMixin, short_list
 
 
-def _files(counter: Counter, n: int = 5) -> str:
-    names = [f'{f} ({c})' for f, c in sorted(counter.items())]
-    more = f', ... ({len(names)} files)' if len(names) > n else ''
-    return ', '.join(names[:n]) + more
+def _files(counter: Counter) -> str:
+    return short_list([f'{f} ({c})' for f, c in sorted(counter.items())])
 
 
 class VOCBoxCheckMixin(NameFilesOnErrorMixin):
