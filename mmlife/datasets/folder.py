@@ -8,7 +8,7 @@ every image by the *name* of its folder, and fails, naming the folders, when a s
 differ from the classes.
 """
 import os.path as osp
-from typing import List, Optional
+from typing import Optional
 
 from mmengine.fileio import join_path
 from mmengine.logging import MMLogger
