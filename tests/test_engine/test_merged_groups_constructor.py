@@ -101,3 +101,7 @@ def test_deit_config_uses_few_groups():
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     # with weight decay; without (norms, biases); without, by custom key (tokens)
     assert len(wrapper.optimizer.param_groups) == 3
+    # mmengine's constructor: one group per parameter, 248 for DeiT-T-LIFE (docs/results.md)
+    stock = build_optim_wrapper(model, dict(cfg.optim_wrapper,
+                                            constructor='DefaultOptimWrapperConstructor'))
+    assert len(stock.optimizer.param_groups) == len(list(model.parameters())) == 248
