@@ -8,8 +8,8 @@ STAMP := $(VENV)/.mmlife-setup-done
 
 setup: $(STAMP)
 
-$(STAMP): setup.py requirements/runtime.txt requirements/tests.txt requirements/torch.txt \
-          tools/setup_env.sh tools/install_mmcv.sh
+$(STAMP): setup.py requirements/runtime.txt requirements/tests.txt requirements/demo.txt \
+          requirements/constraints.txt requirements/torch.txt tools/setup_env.sh tools/install_mmcv.sh
 	bash tools/setup_env.sh
 	touch $@
 

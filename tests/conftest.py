@@ -1,5 +1,6 @@
 """Shared test helpers: repository paths, tiny fabricated datasets, running the tools."""
 import importlib.util
+import logging
 import os
 import os.path as osp
 import subprocess
@@ -54,11 +55,49 @@ def make_image_folder(root, classes=('a', 'b'), per_class=4, size=32, splits=('t
     return str(root)
 
 
+IMAGENETTE_DEIT = {False: 'configs/classification/deit/deit-tiny_p16_8xb64_imagenette.py',
+                   True: 'configs/classification/deit/deit-tiny-life_p16_8xb64_imagenette.py'}
+
+
+def make_classifier_checkpoint(path, use_life, seed=0, training_state=True):
+    """A checkpoint as tools/train.py saves it for the DeiT-T(-LIFE) Imagenette classifier, with
+    random weights (``backbone.*``, ``head.*``), ``meta`` and (``training_state``) AdamW state,
+    a message hub and the schedulers. Returns ``(path, state_dict)``."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.logging import MessageHub
+    from mmengine.registry import init_default_scope
+
+    import mmlife.models  # noqa: F401
+    cfg = Config.fromfile(osp.join(REPO, IMAGENETTE_DEIT[use_life]))
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import MODELS
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, 0.2)
+    ckpt = dict(meta=dict(epoch=100, iter=1800, seed=seed, cfg=cfg.pretty_text,
+                          dataset_meta=dict(classes=tuple(cfg.classes))),
+                state_dict=model.state_dict())
+    if training_state:
+        optimizer = torch.optim.AdamW(model.parameters())
+        sum(p.sum() for p in model.parameters()).backward()
+        optimizer.step()
+        hub = MessageHub(f'classifier_ckpt_{seed}_{use_life}')
+        hub.update_scalar('train/loss', 1.5)
+        ckpt.update(optimizer=optimizer.state_dict(), message_hub=hub.state_dict(),
+                    param_schedulers=[dict(last_step=1800)])
+    torch.save(ckpt, path)
+    return str(path), model.state_dict()
+
+
 TINY_BASE = osp.join(REPO, 'configs/classification/deit/deit-tiny-life_p4_8xb64_cifar10.py')
 
 
 TINY_MODEL = """
-custom_imports = dict(imports=['mmlife.models', 'dist_probe'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmlife.models', 'mmlife.datasets', 'dist_probe'],
+                      allow_failed_imports=False)
 model = dict(
     backbone=dict(arch=dict(
         _delete_=True, embed_dims=48, num_layers=2, num_heads=3, feedforward_channels=96)),
@@ -73,8 +112,10 @@ def write_tiny_config(tmp_path, data_root, extra='', base=TINY_BASE, model=TINY_
 _base_ = {base!r}
 {model}
 _loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
-train_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))
-val_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}))
+# the fabricated classes are the train split's folders, not the base's CIFAR-10 names
+train_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}, classes=None))
+val_dataloader = dict(**_loader, dataset=dict(data_root={data_root!r}, classes=None,
+                                              classes_from='train'))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=1, val_interval=1)
 param_scheduler = [dict(type='LinearLR', start_factor=0.5, by_epoch=True, end=1)]
@@ -82,6 +123,18 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1, save_b
 {extra}
 """)
     return str(cfg)
+
+
+class LogRecords(logging.Handler):
+    """A logging handler that keeps ``(levelname, message)`` of every record, for tests that
+    check what was logged (mmengine's loggers do not propagate to pytest's caplog)."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append((record.levelname, record.getMessage()))
 
 
 def free_port():

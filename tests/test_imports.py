@@ -10,6 +10,8 @@ sys.modules['mmdet'] = None   # any "import mmdet..." now raises ImportError
 sys.modules['mmseg'] = None
 import mmlife
 import mmlife.models
+import mmlife.analysis.complexity, mmlife.analysis.logs  # noqa: E401
+import mmlife.datasets.converters.cifar10
 from mmpretrain.registry import MODELS
 import torch
 model = MODELS.build(dict(type='LIFEVisionTransformer', arch='deit-tiny', img_size=32,

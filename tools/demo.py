@@ -8,6 +8,9 @@
 
     python tools/demo.py [--epochs N] [--retrain]
 
+Any ``--epochs N >= 1`` works: the config's warm-up is shortened to fit (``fit_warmup``), and the
+config actually trained is written next to the logs (``work_dirs/demo/<model>/<model>_<N>e.py``).
+
 A model whose final checkpoint already exists is not trained again unless ``--retrain`` is given.
 """
 import argparse
@@ -30,7 +33,7 @@ WORK = osp.join(REPO, 'work_dirs', 'demo')
 
 
 def prepare_data():
-    from tools.dataset_converters.digits import convert_digits
+    from mmlife.datasets.converters.digits import convert_digits
     marker = osp.join(DATA, '.complete')
     if osp.isfile(marker):
         return
@@ -41,6 +44,20 @@ def prepare_data():
     print(f'[demo] {counts}', flush=True)
 
 
+def train_config(config, epochs, path):
+    """Write the demo config for ``epochs`` epochs to ``path``: schedule, validation and
+    checkpoint follow the epoch count, and the warm-up fits inside it (``fit_warmup``)."""
+    from mmengine.config import Config
+
+    from mmlife.utils.schedule import fit_warmup
+    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.train_cfg.update(max_epochs=epochs, val_interval=epochs)
+    cfg.param_scheduler = fit_warmup(cfg.param_scheduler, epochs)
+    cfg.default_hooks.checkpoint.interval = epochs
+    cfg.dump(path)
+    return path
+
+
 def train(name, config, epochs, retrain):
     work_dir = osp.join(WORK, name)
     ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
@@ -48,12 +65,12 @@ def train(name, config, epochs, retrain):
         print(f'[demo] {name}: {ckpt} exists, skipping training (--retrain to redo)', flush=True)
         return ckpt, None
     print(f'[demo] training {name} ({config}) for {epochs} epochs', flush=True)
+    os.makedirs(work_dir, exist_ok=True)
+    cfg = train_config(config, epochs, osp.join(work_dir, f'{name}_{epochs}e.py'))
     start = time.time()
-    subprocess.run([
-        sys.executable, osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir,
-        '--cfg-options', f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-        f'param_scheduler.1.end={epochs}', f'default_hooks.checkpoint.interval={epochs}'
-    ], cwd=REPO, check=True)
+    # the demo's own folder: its earlier (other --epochs, --retrain, killed) runs give way
+    subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), cfg, '--work-dir',
+                    work_dir, '--overwrite'], cwd=REPO, check=True)
     return ckpt, time.time() - start
 
 
@@ -63,7 +80,7 @@ def evaluate(config, ckpt, work_dir):
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from mmlife.utils.complexity import flop_analyzer
+    from mmlife.analysis.complexity import flop_analyzer
 
     cfg = Config.fromfile(osp.join(REPO, config))
     cfg.work_dir = work_dir
@@ -82,9 +99,11 @@ def evaluate(config, ckpt, work_dir):
 
 def main():
     parser = argparse.ArgumentParser(description='mmlife embedded demo')
-    parser.add_argument('--epochs', type=int, default=15)
+    parser.add_argument('--epochs', type=int, default=15, help='training epochs (>= 1)')
     parser.add_argument('--retrain', action='store_true')
     args = parser.parse_args()
+    if args.epochs < 1:
+        parser.error(f'--epochs must be at least 1, got {args.epochs}')
     os.chdir(REPO)
     start = time.time()
     prepare_data()

@@ -13,10 +13,9 @@ image); with ``--out-dir`` also writes each image with its boxes drawn. The conf
     result.pred_instances  # bboxes, scores, labels
 """
 import argparse
-import os
-import os.path as osp
 
 import mmlife  # noqa: F401  (weights_only allowlist for mmengine checkpoints)
+from mmlife.det.inference import detect
 
 
 def parse_args():
@@ -29,36 +28,6 @@ def parse_args():
     parser.add_argument('--out-dir', help='write the images with their detections drawn here')
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
     return parser.parse_args()
-
-
-def detect(config, checkpoint, images, score_thr=0.5, device='cpu', out_dir=None):
-    """Returns ``[(image, [(class_name, score, [x1, y1, x2, y2]), ...]), ...]``."""
-    import mmcv
-    from mmdet.apis import inference_detector, init_detector
-    from mmdet.registry import VISUALIZERS
-
-    model = init_detector(config, checkpoint, device=device)
-    classes = model.dataset_meta['classes']
-    visualizer = None
-    if out_dir:
-        os.makedirs(out_dir, exist_ok=True)
-        visualizer = VISUALIZERS.build(model.cfg.visualizer)
-        visualizer.dataset_meta = model.dataset_meta
-    results = []
-    for image in images:
-        sample = inference_detector(model, image)
-        pred = sample.pred_instances
-        keep = pred.scores >= score_thr
-        dets = [(classes[int(label)], float(score), [round(float(v), 1) for v in box])
-                for box, score, label in zip(pred.bboxes[keep], pred.scores[keep],
-                                             pred.labels[keep])]
-        results.append((image, dets))
-        if visualizer is not None:
-            img = mmcv.imread(image, channel_order='rgb')
-            visualizer.add_datasample(
-                osp.basename(image), img, data_sample=sample, draw_gt=False, show=False,
-                pred_score_thr=score_thr, out_file=osp.join(out_dir, osp.basename(image)))
-    return results
 
 
 def main():

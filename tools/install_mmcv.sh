@@ -86,5 +86,5 @@ else
 fi
 
 "$PY" -m pip install -q --no-deps --force-reinstall "$wheel"
-"$PY" -m pip install -q addict 'mmengine==0.10.7' opencv-python-headless packaging pyyaml yapf
+"$PY" -m pip install -q addict 'mmengine==0.10.7' packaging pyyaml yapf  # mmengine brings opencv-python
 "$PY" -c "import mmcv, mmcv._ext; print('[install_mmcv] mmcv', mmcv.__version__, 'with ops OK')"

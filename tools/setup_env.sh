@@ -31,9 +31,20 @@ log "torch $("$PY" -c 'import torch; print(torch.__version__)')"
 
 bash tools/install_mmcv.sh "$PY"
 
-log "installing the OpenMMLab libraries, test tools and mmlife (editable)"
-"$PY" -m pip install -q -r requirements/runtime.txt -r requirements/tests.txt
+log "installing the OpenMMLab libraries, the demo's and the tests' packages and mmlife (editable)"
+# the ranges of requirements/*.txt, at the versions tested together (requirements/constraints.txt)
+"$PY" -m pip install -q -c requirements/constraints.txt -r requirements/runtime.txt \
+    -r requirements/demo.txt -r requirements/tests.txt
+# openmim (the `mim` CLI) without its dependencies; requirements/tests.txt lists those it uses
+"$PY" -m pip install -q --no-deps -c requirements/constraints.txt openmim
+if "$PY" -m pip show -q opencv-python-headless 2>/dev/null; then
+    # one OpenCV only: mmengine requires opencv-python. The two share the cv2 folder, so reinstall
+    # opencv-python after removing the other.
+    log "removing opencv-python-headless (opencv-python provides cv2)"
+    "$PY" -m pip uninstall -q -y opencv-python-headless
+    "$PY" -m pip install -q --no-deps --force-reinstall -c requirements/constraints.txt opencv-python
+fi
 "$PY" -m pip install -q --no-deps --no-build-isolation -e .
-"$PY" -c "import mmlife, mmcv._ext, mmpretrain, mmdet, mmseg; print('[setup_env] ready:', \
+"$PY" -c "import cv2, mmlife, mmcv._ext, mmpretrain, mmdet, mmseg; print('[setup_env] ready:', \
 'mmlife', mmlife.__version__, '| mmcv', __import__('mmcv').__version__, '| mmpretrain', \
 mmpretrain.__version__, '| mmdet', mmdet.__version__, '| mmseg', mmseg.__version__)"

@@ -11,7 +11,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
-from mmlife.utils import check_data_roots, destroy_distributed, setup_cpu_distributed
+from mmlife.utils import (check_cfg_options, check_data_roots, check_runner_load_from,
+                          destroy_distributed, setup_cpu_distributed)
 
 
 def parse_args():
@@ -22,7 +23,11 @@ def parse_args():
     parser.add_argument('--out', help='dump the predictions to this pickle file')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, key=value pairs')
+        help='override settings of the config, key=value pairs; keys must exist in the config '
+        '(write +key=value to add a new one)')
+    parser.add_argument('--allow-partial', action='store_true',
+                        help='evaluate even if the checkpoint\'s keys or shapes differ from the '
+                        'model (logged); by default that is an error')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -36,7 +41,7 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+        cfg.merge_from_dict(check_cfg_options(cfg, args.cfg_options))
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -51,6 +56,7 @@ def main():
     check_data_roots(cfg, ['test_dataloader'])
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
+    check_runner_load_from(runner, args.allow_partial)
     metrics = runner.test()
     print(metrics)
     destroy_distributed()

@@ -3,7 +3,8 @@
 The config's ``default_scope`` (mmpretrain, mmdet, mmseg) picks the library; mmlife's modules are
 registered through the config's ``custom_imports``. Flags follow the OpenMMLab tools.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] | --overwrite] [--amp]
+        [--cfg-options k=v]
     bash tools/dist_train.sh CONFIG GPUS [...]
 """
 import argparse
@@ -14,7 +15,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
-from mmlife.utils import check_data_roots, destroy_distributed, setup_cpu_distributed
+from mmlife.engine import check_work_dir
+from mmlife.utils import (check_cfg_options, check_data_roots, check_runner_load_from,
+                          check_schedule, destroy_distributed, setup_cpu_distributed)
 
 
 def parse_args():
@@ -25,6 +28,8 @@ def parse_args():
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or from the latest one in the work dir when '
         'no path is given')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='start a new training in a work dir that holds checkpoints')
     parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate checkpoints during training')
@@ -34,7 +39,11 @@ def parse_args():
                         help='do not keep dataloader workers alive between epochs')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, key=value pairs, e.g. train_cfg.max_epochs=10')
+        help='override settings of the config, key=value pairs, e.g. train_cfg.max_epochs=10; '
+        'keys must exist in the config (write +key=value to add a new one)')
+    parser.add_argument('--allow-partial', action='store_true',
+                        help='load a load_from checkpoint whose keys or shapes differ from the '
+                        'model (logged); by default that is an error')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
@@ -77,10 +86,15 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = Config.fromfile(args.config)
+    args.cfg_options = check_cfg_options(cfg, args.cfg_options)
+    cfg = merge_args(cfg, args)
+    check_schedule(cfg)
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
+    check_work_dir(cfg.work_dir, cfg.resume, cfg.load_from, args.overwrite)
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
+    check_runner_load_from(runner, args.allow_partial)
     runner.train()
     destroy_distributed()
 

@@ -1,6 +1,8 @@
-"""mmlife for mmdet: DETR with a selectable Q/K/V projection (none, Linear, LIFE), the BCCD
-dataset, a detection F1 metric and a box-spread (query-collapse) metric, registered into mmdet's
-registries.
+"""mmlife for mmdet: DETR with a selectable Q/K/V projection (none, Linear, LIFE), a detection
+F1 metric, a box-spread (query-collapse) metric and ``CheckedVOCDataset`` (stock ``VOCDataset``
+with validated boxes), registered into mmdet's registries. BCCD and Groceries are
+``CheckedVOCDataset`` with their class names in ``metainfo``
+(``configs/detection/_base_/datasets/``).
 
 Detection configs import it with ``custom_imports=dict(imports=['mmlife.det', 'mmlife.models'])``
 (``mmlife.models`` registers the mmpretrain backbones ``mmpretrain.LIFEVisionTransformer``).
@@ -8,8 +10,8 @@ Detection configs import it with ``custom_imports=dict(imports=['mmlife.det', 'm
 import mmlife.models  # noqa: F401  (the DeiT / DeiT-LIFE backbones, in mmpretrain's registry)
 
 from . import datasets, evaluation, models  # noqa: F401
-from .datasets import BCCDDataset
+from .datasets import CheckedVOCDataset
 from .evaluation import DetBoxSpreadMetric, DetF1Metric
 from .models import LIFEDETR, LIFEMultiheadAttention
 
-__all__ = ['BCCDDataset', 'DetBoxSpreadMetric', 'DetF1Metric', 'LIFEDETR', 'LIFEMultiheadAttention']
+__all__ = ['CheckedVOCDataset', 'DetBoxSpreadMetric', 'DetF1Metric', 'LIFEDETR', 'LIFEMultiheadAttention']

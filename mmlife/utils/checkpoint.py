@@ -11,10 +11,13 @@ all of these by default.
 ``HistoryBuffer``'s own statistics methods and refuses anything else. ``weights_only`` stays on.
 
 :func:`load_from_local` replaces mmengine's loader for local paths so that a checkpoint holding
-anything else is refused with a message that names the offending globals.
+anything else is refused with a message that names the offending globals, and an empty,
+truncated or non-PyTorch file with a :class:`CorruptCheckpointError` that says so.
 """
 import os.path as osp
 import pickle
+import re
+import zipfile
 
 import numpy as np
 import torch
@@ -52,16 +55,56 @@ def register_safe_globals() -> None:
         [HistoryBuffer, *_numpy_globals(), (_history_buffer_getattr, 'builtins.getattr')])
 
 
+class CorruptCheckpointError(ValueError):
+    """A checkpoint file that is empty, truncated or not a PyTorch file at all."""
+
+
+def _corrupt(filename, why):
+    return CorruptCheckpointError(
+        f'{filename} is not a readable checkpoint: {why}. It may be empty or truncated (e.g. a '
+        'run killed while saving, a failed copy) or not a PyTorch file. Use another checkpoint '
+        '(e.g. an earlier epoch_*.pth / iter_*.pth of the work dir), or copy it again.')
+
+
+def _check_readable(filename):
+    """Fail with :class:`CorruptCheckpointError` for files ``torch.load`` cannot even parse."""
+    if osp.getsize(filename) == 0:
+        raise _corrupt(filename, 'it is empty (0 bytes)')
+    if not zipfile.is_zipfile(filename):
+        with open(filename, 'rb') as f:
+            head = f.read(1)
+        if head != b'\x80':  # pickle protocol >= 2, torch's legacy format
+            raise _corrupt(filename, 'it is neither a zip archive (what torch.save writes, '
+                           'whose directory is at the end of the file) nor a pickle')
+
+
 @CheckpointLoader.register_scheme(prefixes='', force=True)
 def load_from_local(filename, map_location=None):
-    """mmengine's local loader, with ``weights_only=True`` and a clear refusal message."""
+    """mmengine's local loader, with ``weights_only=True`` and clear refusal messages."""
+    if not filename:
+        raise FileNotFoundError(
+            'the checkpoint path is empty: if it came from a work dir\'s last_checkpoint file, '
+            'that file is empty (a run killed while writing it); pass the checkpoint to resume '
+            'from explicitly, e.g. --resume WORK_DIR/epoch_N.pth')
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     register_safe_globals()
+    _check_readable(filename)
     try:
         return torch.load(filename, map_location=map_location, weights_only=True)
+    except EOFError as err:
+        raise _corrupt(filename, 'it ends early') from err
+    except RuntimeError as err:
+        if 'PytorchStreamReader' in str(err):
+            raise _corrupt(filename, f'its zip archive is damaged ({err})') from err
+        raise
     except pickle.UnpicklingError as err:
+        if 'Unsupported global' not in str(err) and not zipfile.is_zipfile(filename):
+            # torch's own message suggests weights_only=False, which would not help here
+            detail = re.search(r'WeightsUnpickler error:\s*(.+)', str(err))
+            raise _corrupt(filename, 'its pickle is damaged'
+                           f'{f" ({detail.group(1).strip()})" if detail else ""}') from err
         try:
             unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
         except Exception:  # not a zip checkpoint: the original error says more

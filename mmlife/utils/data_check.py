@@ -1,6 +1,12 @@
-"""Fail early, with a useful message, when a config's dataset folder is missing."""
+"""Fail early, with a useful message, when a dataset folder or a sample is bad."""
 import os.path as osp
-from typing import Iterable
+from typing import Iterable, Sequence
+
+
+def short_list(items: Sequence[str], limit: int = 5) -> str:
+    """``'a, b, c, ... (12 in all)'``: the first ``limit`` items of a list for an error message."""
+    more = f', ... ({len(items)} in all)' if len(items) > limit else ''
+    return ', '.join(items[:limit]) + more
 
 
 def _datasets(cfg):
@@ -28,3 +34,24 @@ def check_data_roots(cfg, loaders: Iterable[str]) -> None:
                     f'(working directory {osp.abspath(".")!r}). Put the data there (the README '
                     'says how for each dataset) or point the config at it, e.g. '
                     f'--cfg-options {name}.dataset.data_root=PATH')
+
+
+class SampleError(RuntimeError):
+    """A sample's data pipeline failed; the message names the sample's files."""
+
+
+class NameFilesOnErrorMixin:
+    """For an mmengine ``BaseDataset`` subclass: an exception in a sample's pipeline (an empty or
+    unreadable image, a bad label map, ...) is re-raised as :class:`SampleError` naming the
+    sample's files (its ``*_path`` fields), which mmcv's loaders and OpenCV do not always do.
+    Put it first in the bases: ``class MyDataset(NameFilesOnErrorMixin, BaseDataset)``."""
+
+    def prepare_data(self, idx):
+        try:
+            return super().prepare_data(idx)
+        except Exception as err:
+            info = self.get_data_info(idx)
+            files = [str(v) for k, v in info.items() if k.endswith('_path') and v]
+            if not files or any(f in str(err) for f in files):
+                raise
+            raise SampleError(f'{", ".join(files)}: {type(err).__name__}: {err}') from err

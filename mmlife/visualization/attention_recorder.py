@@ -25,8 +25,9 @@ Supported out of the box (a *handler* each; add more with :func:`register_attent
   mmdet's DETR encoder and decoder). The forward is called once more with ``need_weights=True,
   average_attn_weights=False``.
 - ``functional_sdpa``: modules that call ``F.scaled_dot_product_attention`` themselves, e.g.
-  mmlife's DETR ``LIFEMultiheadAttention`` (add classes with
-  :func:`register_functional_sdpa_class`): during their forward only,
+  mmlife's DETR ``LIFEMultiheadAttention`` (classes registered with
+  :func:`register_functional_sdpa_class`, which that class does where it is defined, so the
+  recorder imports no detection code): during their forward only,
   ``torch.nn.functional.scaled_dot_product_attention`` is a recording wrapper.
 - ``window_softmax``: window attention that applies a child ``nn.Softmax`` called ``softmax``
   (Swin ``WindowMSA``/``WindowMSAV2``, mmlife's SwinV2-LIFE). Records are per window,
@@ -151,26 +152,33 @@ def _install_sdpa_attribute(module: nn.Module, record: RecordFn) -> Callable[[],
     return _set_instance_attr(module, 'scaled_dot_product_attention', sdpa)
 
 
-# classes (qualified names, subclasses included) that call F.scaled_dot_product_attention
-_FUNCTIONAL_SDPA_CLASSES = {
-    'mmlife.det.models.layers.qkv_attention.LIFEMultiheadAttention',
-}
+# module classes (subclasses included) that call F.scaled_dot_product_attention; each one is
+# registered where it is defined, so that this module never imports mmdet or mmseg
+_FUNCTIONAL_SDPA_CLASSES: List[type] = []
 
 
-def register_functional_sdpa_class(qualified_name: str) -> None:
+def register_functional_sdpa_class(cls: type) -> type:
     """Record a module class that calls ``torch.nn.functional.scaled_dot_product_attention``
     (looked up at call time, i.e. ``F.scaled_dot_product_attention(...)``) once per forward.
 
     While such a module runs under an active recorder, ``F.scaled_dot_product_attention`` is
-    temporarily a recording wrapper. Give the class as ``'package.module.ClassName'`` so that
-    nothing has to be imported (subclasses match too).
+    temporarily a recording wrapper. Subclasses match too. Returns ``cls``, so it can decorate
+    the class where it is defined (mmlife's DETR ``LIFEMultiheadAttention`` does)::
+
+        @register_functional_sdpa_class
+        class MyAttention(nn.Module):
+            ...
     """
-    _FUNCTIONAL_SDPA_CLASSES.add(qualified_name)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise TypeError('register_functional_sdpa_class takes an nn.Module subclass, got '
+                        f'{cls!r}')
+    if cls not in _FUNCTIONAL_SDPA_CLASSES:
+        _FUNCTIONAL_SDPA_CLASSES.append(cls)
+    return cls
 
 
 def _is_functional_sdpa(module: nn.Module) -> bool:
-    return any(f'{c.__module__}.{c.__qualname__}' in _FUNCTIONAL_SDPA_CLASSES
-               for c in type(module).__mro__)
+    return isinstance(module, tuple(_FUNCTIONAL_SDPA_CLASSES))
 
 
 def _install_functional_sdpa(module: nn.Module, record: RecordFn) -> Callable[[], None]:

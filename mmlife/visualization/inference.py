@@ -72,7 +72,7 @@ class ClsRolloutResult:
 
     Attributes:
         image (ndarray): ``(H, W, 3)`` RGB uint8, the image as the network saw it (after the
-            test pipeline, before normalisation).
+            test pipeline and the resize to the model's input size, before normalisation).
         heatmap (ndarray): ``(H, W)`` cls-token roll-out in ``[0, 1]`` (max-normalised).
         grid (ndarray): ``(h, w)`` the same on the token grid.
         pred_label (int), pred_score (float), pred_class (str): the prediction.
@@ -107,8 +107,10 @@ def classifier_rollout(model, images: Sequence[Union[str, np.ndarray]],
                        batch_size: int = 8) -> List[ClsRolloutResult]:
     """Attention Roll-Out of the cls token of an mmpretrain classifier, for each image.
 
-    The model's test pipeline (from ``model.cfg``) prepares the images; the attention of the
-    backbone's blocks (``backbone.layers`` / ``backbone.encoder``) is recorded for each batch.
+    The model's test pipeline (from ``model.cfg``) prepares the images; an image that it
+    leaves at the image's own size (no resize step) is then resized to the model's input size
+    (:func:`model_input_size`), so that a large photo costs what a training image does. The
+    attention of the backbone's blocks (``backbone.layers`` / ``backbone.encoder``) is recorded for each batch.
 
     Args:
         model: from :func:`init_model` (or ``mmpretrain.apis.get_model``).
@@ -131,16 +133,18 @@ def classifier_rollout(model, images: Sequence[Union[str, np.ndarray]],
         from_file = Compose(pipeline_cfg)
         from_array = Compose([t for t in pipeline_cfg if t['type'] != 'LoadImageFromFile'])
     classes = list((getattr(model, 'dataset_meta', None) or {}).get('classes', []))
+    input_hw = model_input_size(model)
 
     results = []
     for start in range(0, len(images), batch_size):
         batch = []
         for img in images[start:start + batch_size]:
             if isinstance(img, str):
-                batch.append(from_file(dict(img_path=img)))
+                sample = from_file(dict(img_path=img))
             else:
-                batch.append(from_array(dict(img=img, img_shape=img.shape[:2],
-                                             ori_shape=img.shape[:2])))
+                sample = from_array(dict(img=img, img_shape=img.shape[:2],
+                                         ori_shape=img.shape[:2]))
+            batch.append(_resize_inputs(sample, input_hw))
         probe = _Probe(backbone, grid_module)
         try:
             with AttentionRecorder(_transformer_of(backbone)) as rec, torch.no_grad():
@@ -159,6 +163,44 @@ def classifier_rollout(model, images: Sequence[Union[str, np.ndarray]],
                 image=image, heatmap=heat, grid=grid.cpu().numpy(), pred_label=label,
                 pred_score=float(pred.pred_score[label]), pred_class=_name(classes, label)))
     return results
+
+
+def model_input_size(model) -> Optional[Tuple[int, int]]:
+    """``(H, W)`` a classifier was built for: its patch embedding's input size, else the
+    config's ``model.backbone.img_size``, else the backbone class's default ``img_size``."""
+    import inspect
+    size = getattr(getattr(model.backbone, 'patch_embed', None), 'init_input_size', None)
+    if size is None:
+        cfg = getattr(model, 'cfg', None)
+        size = cfg.model.backbone.get('img_size') if cfg is not None else None
+    if size is None:
+        param = inspect.signature(type(model.backbone)).parameters.get('img_size')
+        size = None if param is None or param.default is param.empty else param.default
+    if size is None:
+        return None
+    h, w = (size, size) if isinstance(size, int) else size
+    return int(h), int(w)
+
+
+def _resize_inputs(sample: dict, input_hw: Optional[Tuple[int, int]]) -> dict:
+    """Resize the packed image of a test-pipeline sample to the model's input size where the
+    pipeline kept the image's own size (a pipeline without a resize step, e.g. of 32x32 CIFAR,
+    would otherwise feed a photo at full size: ~(H*W/patch^2)^2 attention weights a block).
+    A size the pipeline chose (resize, crop) is kept."""
+    inputs = sample['inputs']
+    own_hw = tuple(sample['data_samples'].metainfo.get('ori_shape', inputs.shape[-2:]))[:2]
+    if input_hw is None or tuple(inputs.shape[-2:]) == tuple(input_hw) or \
+            tuple(inputs.shape[-2:]) != own_hw:
+        return sample
+    import mmcv
+    hwc = inputs.permute(1, 2, 0).numpy()
+    resized = mmcv.imresize(np.ascontiguousarray(hwc), (input_hw[1], input_hw[0]),
+                            interpolation='area' if hwc.shape[0] > input_hw[0] else 'bilinear')
+    if resized.ndim == 2:
+        resized = resized[..., None]
+    sample = dict(sample, inputs=torch.from_numpy(resized).permute(2, 0, 1).contiguous())
+    sample['data_samples'].set_metainfo(dict(img_shape=tuple(input_hw)))
+    return sample
 
 
 def _upsample(grid: torch.Tensor, image_hw, input_hw, stride) -> np.ndarray:

@@ -20,7 +20,8 @@ FAMILIES = ('deit', 't2t_vit', 'swinv2', 'resnet')
 CONFIGS = sorted(p for fam in FAMILIES for p in glob.glob(osp.join(CFG_ROOT, fam, '*.py')))
 DATASETS = {  # file-name suffix -> (classes, native size; Swin uses 256 on ImageNet data)
     'cifar10': (10, 32), 'cifar100': (100, 32), 'tinyimagenet': (200, 64),
-    'imagenet100': (100, 224), 'in1k': (1000, 224)}
+    'imagenet100': (100, 224), 'in1k': (1000, 224), 'imagenette': (10, 224)}
+TABLE1_DATASETS = ('cifar10', 'cifar100', 'tinyimagenet', 'imagenet100', 'in1k')
 MODELS_T1 = {  # Table 1 rows -> config-name prefix
     'DeiT-T': 'deit-tiny_', 'DeiT-T-LIFE': 'deit-tiny-life_', 'DeiT-S': 'deit-small_',
     'DeiT-S-LIFE': 'deit-small-life_', 'T2T-ViT-12': 't2t-vit-12_',
@@ -49,12 +50,39 @@ def native_size(path):
 
 
 def test_table1_matrix_is_complete():
-    names = [osp.basename(p) for p in CONFIGS]
+    # the official-recipe variants (-official) are extra configs of existing rows
+    names = [osp.basename(p) for p in CONFIGS if '-official_' not in p]
     for model, prefix in MODELS_T1.items():
-        for ds in DATASETS:
+        for ds in TABLE1_DATASETS:
             hits = [n for n in names if n.startswith(prefix) and dataset_of(n) == ds]
             assert len(hits) == 1, f'{model} x {ds}: expected one config, found {hits}'
-    assert len(CONFIGS) == len(MODELS_T1) * len(DATASETS)
+    assert sum(dataset_of(n) in TABLE1_DATASETS for n in names) == len(MODELS_T1) * 5
+    # beyond Table 1: DeiT-T and DeiT-T-LIFE on Imagenette (the backbones of the *-pre configs)
+    assert sorted(n for n in names if dataset_of(n) not in TABLE1_DATASETS) == [
+        'deit-tiny-life_p16_8xb64_imagenette.py', 'deit-tiny_p16_8xb64_imagenette.py']
+
+
+@pytest.mark.parametrize('arm', ['deit-tiny', 'deit-tiny-life'])
+def test_official_recipe_adds_repeated_augmentation_and_ema(arm):
+    """The -official configs are their DeiT-recipe config plus mmpretrain's RepeatAugSampler
+    (3 repeats, epoch length unchanged) and mmengine's EMAHook (DeiT's decay 0.99996)."""
+    from mmengine.registry import HOOKS
+    from mmpretrain.registry import DATA_SAMPLERS
+    cfg = Config.fromfile(osp.join(CFG_ROOT, 'deit', f'{arm}_p4_8xb64-official_cifar10.py'))
+    base = Config.fromfile(osp.join(CFG_ROOT, 'deit', f'{arm}_p4_8xb64_cifar10.py'))
+    assert cfg.model == base.model and cfg.optim_wrapper == base.optim_wrapper
+    assert cfg.param_scheduler == base.param_scheduler and cfg.train_cfg == base.train_cfg
+    assert cfg.train_dataloader.dataset == base.train_dataloader.dataset
+    init_default_scope('mmpretrain')
+    sampler = DATA_SAMPLERS.build(dict(cfg.train_dataloader.sampler, dataset=list(range(12)),
+                                       seed=0))
+    indices = list(sampler)
+    assert len(indices) == 12 and len(set(indices)) < 12  # repeats, same epoch length
+    # the base's EagerOptimizerStepHook is kept next to the EMA
+    assert [h.type for h in cfg.custom_hooks] == ['EagerOptimizerStepHook', 'EMAHook']
+    hook = cfg.custom_hooks[1]
+    assert abs(1 - hook.momentum - 0.99996) < 1e-12
+    HOOKS.build(hook)
 
 
 def fake_image(size, rng):
@@ -129,7 +157,8 @@ SMALL_IMAGE_BASES = ['cifar10_bs64_folder.py', 'cifar100_bs64_folder.py',
 
 @pytest.mark.parametrize('base', SMALL_IMAGE_BASES)
 def test_small_image_loaders_stack_batches_in_the_worker(base):
-    """The small-image bases collate with ``default_collate`` (one stacked tensor a batch, cheap
+    """The small-image bases collate with ``stack_collate`` (``default_collate`` with a size check:
+    one stacked tensor a batch, cheap
     to hand from a worker to the main process); the data preprocessor then makes exactly the
     batch that mmpretrain's default ``pseudo_collate`` would."""
     cfg = Config.fromfile(osp.join(CFG_ROOT, '_base_', 'datasets', base))
@@ -139,7 +168,7 @@ def test_small_image_loaders_stack_batches_in_the_worker(base):
     preprocessor = MODELS.build(dict(type='ClsDataPreprocessor', **cfg.data_preprocessor))
     rng = np.random.default_rng(1)
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
-        assert loader.collate_fn == dict(type='default_collate')
+        assert loader.collate_fn == dict(type='stack_collate')
         samples = [run_pipeline(loader.dataset.pipeline, size, label, rng) for label in (0, 3, 7)]
         stacked = build_collate(loader)(samples)
         assert isinstance(stacked['inputs'], torch.Tensor)
@@ -148,3 +177,55 @@ def test_small_image_loaders_stack_batches_in_the_worker(base):
         b = preprocessor(pseudo_collate(samples), training=False)
         torch.testing.assert_close(a['inputs'], b['inputs'], rtol=0, atol=0)
         assert [d.gt_label.item() for d in a['data_samples']] == [0, 3, 7]
+
+
+IMAGENETTE = {'n01440764': 'tench', 'n02102040': 'English springer',
+              'n02979186': 'cassette player', 'n03000684': 'chain saw', 'n03028079': 'church',
+              'n03394916': 'French horn', 'n03417042': 'garbage truck', 'n03425413': 'gas pump',
+              'n03445777': 'golf ball', 'n03888257': 'parachute'}
+
+
+@pytest.mark.parametrize('arm', ['deit-tiny', 'deit-tiny-life'])
+def test_imagenette_config_trains_one_step_on_a_folder(tmp_path, arm):
+    """The Imagenette configs read an image folder of the 10 wnids (shorter side 160) with the
+    classes being the wnid folders in sorted order, and train one step (AdamW, DeiT recipe) at 224 x 224."""
+    import cv2
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(osp.join(CFG_ROOT, 'deit', f'{arm}_p16_8xb64_imagenette.py'))
+    assert cfg.train_cfg.max_epochs == 100
+    assert cfg.model.backbone.patch_size == 16 and cfg.model.backbone.img_size == 224
+    assert cfg.model.backbone.use_life == ('life' in arm)
+    rng = np.random.default_rng(0)
+    for split in ('train', 'val'):
+        for i, wnid in enumerate(IMAGENETTE):
+            folder = tmp_path / split / wnid
+            folder.mkdir(parents=True)
+            h, w = (160, 160 + 16 * i) if i % 2 else (160 + 16 * i, 160)
+            cv2.imwrite(str(folder / f'{wnid}_{i}.jpg'),
+                        rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import DATASETS, MODELS
+    datasets = {loader: DATASETS.build(dict(cfg[loader].dataset, data_root=str(tmp_path)))
+                for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')}
+    for ds in datasets.values():
+        assert ds.metainfo['classes'] == tuple(IMAGENETTE)
+        assert len(ds) == 10
+        for i in range(10):  # folder i (sorted wnids) is label i
+            info = ds.get_data_info(i)
+            wnid = osp.basename(osp.dirname(info['img_path']))
+            assert ds.metainfo['classes'][info['gt_label']] == wnid
+    val = datasets['val_dataloader'][3]
+    assert val['inputs'].shape == (3, 224, 224)
+
+    train = datasets['train_dataloader']
+    batch = build_collate(cfg.train_dataloader)([train[0], train[9]])
+    assert [d.gt_label.item() for d in batch['data_samples']] == [0, 9]
+    torch.manual_seed(0)
+    model_cfg = dict(cfg.model, data_preprocessor=cfg.data_preprocessor)
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    head = model.head.layers.head.weight.detach().clone()
+    log_vars = model.train_step(batch, optim_wrapper)
+    assert torch.isfinite(log_vars['loss'])
+    assert not torch.equal(head, model.head.layers.head.weight)

@@ -14,6 +14,7 @@ VARIANTS = ('encdec', 'encdec-linear', 'encdec-life')
 BACKBONES = ('deit-tiny', 'deit-tiny-life')
 VOC = '8xb2-150e_voc0712-512x512'
 BCCD = '1xb4-300e_bccd-512x512'
+GROCERIES = '1xb16-150e_groceries-320x320'
 
 _MODELS = {}
 
@@ -29,7 +30,9 @@ def single_thread():
 
 
 def config_path(backbone, variant, schedule=VOC, pretrained=False):
-    pre = '-in1k-pre' if pretrained else ''
+    """A DETR config; ``pretrained``: False (random init), True (ImageNet-1k) or
+    ``'imagenette'``."""
+    pre = f'-{pretrained}-pre' if isinstance(pretrained, str) else '-in1k-pre' if pretrained else ''
     return osp.join(CONFIG_DIR, f'detr_{backbone}{pre}_{variant}_{schedule}.py')
 
 

@@ -1,10 +1,13 @@
-"""DetF1Metric on hand-made boxes whose precision and recall are counted by hand."""
+"""DetF1Metric on hand-made boxes whose precision and recall are counted by hand, and its
+matching (mmdet's ``tpfp_default``) against the hand-written matcher it replaced."""
 import numpy as np
 import pytest
 import torch
 
 from det_helpers import single_thread  # noqa: F401
-from mmlife.det.evaluation import DetF1Metric, box_iou
+from mmdet.evaluation.functional import bbox_overlaps
+
+from mmlife.det.evaluation import DetF1Metric, count_tp_fp
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 
@@ -94,11 +97,78 @@ def test_empty_predictions_and_empty_ground_truth():
                    dict(F1=0., precision=0., recall=0.))
 
 
-def test_box_iou_against_hand_values():
-    a = np.array([[0, 0, 10, 10], [0, 0, 0, 0]], dtype=float)
-    b = np.array([[5, 5, 15, 15], [0, 0, 10, 10], [20, 20, 30, 30]], dtype=float)
+def test_iou_convention_against_hand_values():
+    """The IoU behind the matching: continuous coordinates (no VOC-legacy +1 pixel)."""
+    a = np.array([[0, 0, 10, 10], [0, 0, 0, 0]], dtype=np.float32)
+    b = np.array([[5, 5, 15, 15], [0, 0, 10, 10], [20, 20, 30, 30]], dtype=np.float32)
     expected = np.array([[25 / 175, 1, 0], [0, 0, 0]])
-    np.testing.assert_allclose(box_iou(a, b), expected)
+    np.testing.assert_allclose(bbox_overlaps(a, b), expected, rtol=1e-6)
+
+
+def former_match_detections(det_bboxes, det_scores, gt_bboxes, ignore_bboxes, iou_thr):
+    """The hand-written matcher DetF1Metric used before mmdet's tpfp_default, kept as the
+    independent reference: (tp, fp) of one image and one class, Pascal VOC style."""
+    def box_iou(a, b):
+        lt = np.maximum(a[:, None, :2], b[None, :, :2])
+        rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+        inter = np.clip(rb - lt, 0, None).prod(-1)
+        area_a = np.clip(a[:, 2:] - a[:, :2], 0, None).prod(-1)
+        area_b = np.clip(b[:, 2:] - b[:, :2], 0, None).prod(-1)
+        union = area_a[:, None] + area_b[None, :] - inter
+        return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.)
+
+    det_bboxes = det_bboxes[np.argsort(-det_scores, kind='stable')]
+    all_gt = np.concatenate([gt_bboxes, ignore_bboxes])
+    n_gt = len(gt_bboxes)
+    if len(det_bboxes) == 0:
+        return 0, 0
+    if len(all_gt) == 0:
+        return 0, len(det_bboxes)
+    ious = box_iou(det_bboxes, all_gt)
+    matched = np.zeros(n_gt, dtype=bool)
+    tp = fp = 0
+    for i in range(len(det_bboxes)):
+        j = int(ious[i].argmax())
+        if ious[i, j] < iou_thr:
+            fp += 1
+        elif j >= n_gt:
+            continue
+        elif matched[j]:
+            fp += 1
+        else:
+            matched[j] = True
+            tp += 1
+    return tp, fp
+
+
+def random_boxes(rng, n, size=40.):
+    """``n`` boxes in a small image, so that many overlap; some repeat exactly."""
+    xy = rng.uniform(0, size, (n, 2))
+    wh = rng.uniform(1, size / 2, (n, 2))
+    boxes = np.concatenate([xy, xy + wh], axis=1).astype(np.float32)
+    if n > 2:
+        boxes[-1] = boxes[0]
+    return boxes
+
+
+@pytest.mark.parametrize('iou_thr', [0.3, 0.5, 0.75])
+def test_matching_equals_the_former_matcher(iou_thr):
+    rng = np.random.default_rng(0)
+    checked = 0
+    for _ in range(300):
+        n_det, n_gt, n_ign = rng.integers(0, 8), rng.integers(0, 6), rng.integers(0, 3)
+        gt = random_boxes(rng, n_gt)
+        # detections: jittered copies of ground truth boxes and random ones
+        near = gt[rng.integers(0, n_gt, n_det)] + rng.normal(0, 2, (n_det, 4)) if n_gt else \
+            np.zeros((0, 4))
+        dets = np.concatenate([near, random_boxes(rng, n_det)])[:n_det].astype(np.float32)
+        dets[:, 2:] = np.maximum(dets[:, 2:], dets[:, :2] + .5)  # keep x2 > x1, y2 > y1
+        scores = rng.choice([.5, .6, .7, .9], n_det).astype(np.float32)  # with ties
+        ign = random_boxes(rng, n_ign)
+        got = count_tp_fp(dets, scores, gt, ign, iou_thr)
+        assert got == former_match_detections(dets, scores, gt, ign, iou_thr)
+        checked += got != (0, 0)
+    assert checked > 200  # most cases had detections
 
 
 def test_classwise_log_and_prefix():

@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from conftest import load_tool
 from det_helpers import BCCD, REPO, config_path, make_voc_layout, single_thread  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures('single_thread')
@@ -86,9 +85,9 @@ def test_train_then_test(trained):
 
 def test_inference_api_and_demo_script(trained, tmp_path):
     config, ckpt, root = trained
-    demo = load_tool('tools', 'det_inference.py')
+    from mmlife.det.inference import detect
     img = osp.join(root, 'JPEGImages', 'img_004.jpg')
-    results = demo.detect(config, ckpt, [img], score_thr=0., out_dir=str(tmp_path))
+    results = detect(config, ckpt, [img], score_thr=0., out_dir=str(tmp_path))
     (image, dets), = results
     assert image == img and len(dets) == 100  # DETR keeps every query's best class
     for name, score, (x1, y1, x2, y2) in dets:

@@ -28,11 +28,14 @@ def build(cfg):
 
 def test_all_configs_found():
     names = {osp.basename(c) for c in SEG_CONFIGS}
-    assert len(names) == 8, names
+    assert len(names) == 10, names
     for dataset in ('8xb1-80k_cityscapes-512x512', '1xb8-10k_camvid-352x480'):
         for model in ('deit-tiny', 'deit-tiny-life', 'deit-tiny_in1k-pre',
                       'deit-tiny-life_in1k-pre'):
             assert f'linear_{model}_{dataset}.py' in names
+    # backbones pre-trained here on Imagenette (configs/classification/deit/*imagenette.py)
+    for model in ('deit-tiny_imagenette-pre', 'deit-tiny-life_imagenette-pre'):
+        assert f'linear_{model}_1xb8-10k_camvid-352x480.py' in names
 
 
 @pytest.mark.parametrize('config', SEG_CONFIGS, ids=osp.basename)
@@ -49,8 +52,13 @@ def test_config_builds_and_is_coherent(config):
     num_life = sum(isinstance(m, GridQKV) for m in model.modules())
     assert num_life == (DEIT_T_LAYERS if use_life else 0)
     assert model.backbone.embed_dims == DEIT_T_DIMS and model.backbone.out_type == 'featmap'
-    assert type(model.decode_head).__name__ == 'LinearUpsampleHead'
-    assert model.decode_head.up_scale == 16 and not model.with_auxiliary_head
+    # the paper's linear head: stock FCNHead without convs, i.e. conv_seg (1x1) alone
+    head = model.decode_head
+    assert type(head).__name__ == 'FCNHead' and not model.with_auxiliary_head
+    assert head.num_convs == 0 and not head.concat_input and head.dropout is None
+    assert isinstance(head.convs, torch.nn.Identity)
+    assert sum(p.numel() for p in head.parameters()) == DEIT_T_DIMS * head.num_classes \
+        + head.num_classes
 
     cityscapes = 'cityscapes' in name
     num_classes, crop = (19, (512, 512)) if cityscapes else (11, (352, 480))
@@ -69,10 +77,12 @@ def test_config_builds_and_is_coherent(config):
         assert len(ds.metainfo['classes']) == num_classes
 
     init = cfg.model.backbone.init_cfg
-    if 'in1k-pre' in name:
+    if '-pre' in name:
         assert init.type == 'Pretrained' and init.prefix == 'backbone.'
         assert '://' not in init.checkpoint and init.checkpoint.startswith('pretrain/')
         assert ('life' in osp.basename(init.checkpoint)) == use_life
+        pre = 'imagenette_backbone' if 'imagenette-pre' in name else 'in1k'
+        assert osp.basename(init.checkpoint).startswith(f'deit-tiny{"-life" * use_life}_{pre}')
     else:
         assert all(i.type != 'Pretrained' for i in init)
 

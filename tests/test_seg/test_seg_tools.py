@@ -1,6 +1,6 @@
 """The segmentation workflow on a fabricated CamVid: tools/train.py (2 iterations, mIoU on val),
 tools/test.py (mIoU on test), mmseg's init_model + inference_model, the PNG demo, and the
-complexity script."""
+complexity count."""
 import os.path as osp
 import re
 import runpy
@@ -131,14 +131,25 @@ def test_demo_refuses_bad_opacity(monkeypatch, capsys):
     assert '--opacity must be in (0, 1], got 0.0' in capsys.readouterr().err
 
 
-def test_complexity_counts_attention(monkeypatch):
-    """Params and MACs from tools/analysis_tools/seg_complexity.py; the attention column is the
-    hand count 2 * layers * heads * N^2 * head_dim for N = 1 + 16 tokens."""
-    monkeypatch.syspath_prepend(osp.join(REPO, 'tools', 'analysis_tools'))
-    from seg_complexity import build_model, complexity
+def test_complexity_counts_attention_and_the_linear_head():
+    """Params and MACs from mmlife.analysis.complexity; the attention is the hand count
+    2 * layers * heads * N^2 * head_dim for N = 1 + 16 tokens, the linear head one Linear per
+    token plus the bilinear resize of the logits to the input (mmengine: 4 per output value)."""
+    from mmlife.analysis.complexity import build_model, complexity
     r = complexity(CAMVID_LIFE, shape=(64, 64))
     _, model = build_model(CAMVID_LIFE)
+    assert r['task'] == 'segmentation'
     assert r['params'] == sum(p.numel() for p in model.parameters())
     N, layers, heads, head_dim = 1 + 16, 12, 3, 64
     assert r['attn_macs'] == 2 * layers * heads * N * N * head_dim
     assert r['macs'] > r['attn_macs'] > 0
+    classes, C = 11, 192
+    assert r['parts']['decode_head']['macs'] == 16 * C * classes
+    head_and_resize = r['macs'] - r['parts']['backbone']['macs']
+    assert head_and_resize == 16 * C * classes + 4 * classes * 64 * 64
+
+
+def test_complexity_default_input_is_the_crop():
+    from mmengine.config import Config
+    from mmlife.analysis.complexity import input_shape
+    assert input_shape(Config.fromfile(CAMVID_LIFE)) == (352, 480)

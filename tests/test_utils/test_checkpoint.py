@@ -50,3 +50,32 @@ def test_getattr_is_restricted(tmp_path):
         _history_buffer_getattr(HistoryBuffer, '__init__')
     with pytest.raises(pickle.UnpicklingError):
         _history_buffer_getattr(torch, 'load')
+
+
+@pytest.mark.parametrize('content, match', [
+    (b'', 'it is empty \\(0 bytes\\)'),
+    (bytes(range(7, 256)) * 40, 'it is neither a zip archive'),
+    (b'\x80' + bytes(range(256)) * 4, 'its pickle is damaged \\(Unsupported operand'),
+])
+def test_corrupt_files_say_so(tmp_path, content, match):
+    from mmlife.utils import CorruptCheckpointError
+    path = tmp_path / 'bad.pth'
+    path.write_bytes(content)
+    with pytest.raises(CorruptCheckpointError, match=f'bad.pth is not a readable checkpoint: '
+                       f'{match}.*earlier epoch_'):
+        CheckpointLoader.load_checkpoint(str(path))
+
+
+def test_truncated_checkpoint_says_so(tmp_path):
+    from mmlife.utils import CorruptCheckpointError
+    path = tmp_path / 'epoch_1.pth'
+    torch.save({'state_dict': {'w': torch.randn(1000)}}, path)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])  # a copy or a save cut short
+    with pytest.raises(CorruptCheckpointError, match='not a readable checkpoint.*truncated'):
+        CheckpointLoader.load_checkpoint(str(path))
+
+
+def test_empty_path_names_last_checkpoint():
+    with pytest.raises(FileNotFoundError, match='checkpoint path is empty.*last_checkpoint'):
+        CheckpointLoader.load_checkpoint('')

@@ -144,7 +144,7 @@ test_dataloader = dict(dataset=dict(type='CocoDataset', data_root='', ann_file='
 
 def write_det(folder, name='tiny_detr'):
     """mmdet's stock DETR on a ResNet-18, with nn.MultiheadAttention everywhere."""
-    attn = dict(embed_dims=32, num_heads=2, dropout=0.0, batch_first=True)
+    attn = dict(embed_dims=32, num_heads=2, attn_drop=0.0, proj_drop=0.0, batch_first=True)
     backbone = ("dict(type='ResNet', depth=18, num_stages=4, out_indices=(3, ), "
                 "norm_cfg=dict(type='BN', requires_grad=False), norm_eval=True, style='pytorch')")
     text = _detr_config("default_scope = 'mmdet'", 'DETR', backbone, 512, attn, attn, (160, 120))

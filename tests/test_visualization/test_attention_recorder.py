@@ -283,3 +283,33 @@ def test_t2t_life_encoder_with_custom_qk_scale():
     qkv = attn.qkv(t).reshape(B, N, 3, 2, 12).permute(2, 0, 3, 1, 4)
     ref = (qkv[0] @ qkv[1].transpose(-1, -2) * 0.25).softmax(-1)
     torch.testing.assert_close(rec.attentions[1], ref.detach(), rtol=1e-5, atol=1e-6)
+
+
+def test_functional_sdpa_classes_are_registered_as_classes():
+    """The recorder refers to classes (registered where they are defined), not class paths."""
+    import torch.nn.functional as F
+
+    from mmlife.det.models.layers import LIFEMultiheadAttention
+    from mmlife.visualization import attention_recorder, register_functional_sdpa_class
+    assert LIFEMultiheadAttention in attention_recorder._FUNCTIONAL_SDPA_CLASSES
+    assert all(isinstance(c, type) for c in attention_recorder._FUNCTIONAL_SDPA_CLASSES)
+
+    class MyAttention(torch.nn.Module):
+        def forward(self, x):
+            return F.scaled_dot_product_attention(x, x, x)
+
+    class Sub(MyAttention):
+        pass
+
+    try:
+        assert register_functional_sdpa_class(MyAttention) is MyAttention
+        x = torch.randn(1, 2, 3, 4)
+        with AttentionRecorder(Sub()) as rec:
+            rec.root(x)
+        assert rec.modules == {'': 'functional_sdpa'}
+        torch.testing.assert_close(rec.attentions[0], (x @ x.transpose(-1, -2) / 2).softmax(-1))
+    finally:
+        attention_recorder._FUNCTIONAL_SDPA_CLASSES.remove(MyAttention)
+    with pytest.raises(TypeError, match='nn.Module subclass'):
+        register_functional_sdpa_class(
+            'mmlife.det.models.layers.qkv_attention.LIFEMultiheadAttention')

@@ -8,41 +8,8 @@ attention (mean roll-out over all tokens) | one class-specific map per predicted
 area / highest score first), the class name above it. Segmentors that slide a window are run on
 the whole image (one forward), so the prediction shown is the one the attention explains.
 """
-import argparse
-import os.path as osp
-
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
-from mmlife.visualization import init_model
-from mmlife.visualization.cli import (add_common_args, add_dense_args, collect_images,
-                                      default_device, output_name, run_dense,
-                                      whole_image_inference)
-from mmlife.visualization.figures import plot_dense_rollout
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', help='segmentation (mmseg) or detection (mmdet) config')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('images', nargs='+', help='image files or folders')
-    add_dense_args(parser)
-    add_common_args(parser)
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    model, task = init_model(args.config, args.checkpoint, default_device(args.device),
-                             args.cfg_options)
-    whole_image_inference(model, task)
-    written = []
-    for path in collect_images(args.images, args.limit):
-        res = run_dense(model, task, path, args)
-        written.append(plot_dense_rollout(
-            [(None, res)], osp.join(args.out, output_name(path, '_dense')), alpha=args.alpha,
-            normalize=args.normalize))
-    print(f'wrote {len(written)} figure(s) to {args.out}')
-    return written
-
+from mmlife.visualization.cli import dense_rollout_main as main
 
 if __name__ == '__main__':
     main()

@@ -1,6 +1,9 @@
 # Runtime shared by every mmlife classification config (mmpretrain scope).
 default_scope = 'mmpretrain'
-custom_imports = dict(imports=['mmlife.models', 'mmlife.engine'], allow_failed_imports=False)
+# mmlife.datasets: ClassFolderDataset, the image-folder dataset of the small-image bases;
+# mmlife.engine: the checkpoint, seed and eager-optimizer-step hooks and the optimizer constructor
+custom_imports = dict(imports=['mmlife.models', 'mmlife.datasets', 'mmlife.engine'],
+                      allow_failed_imports=False)
 # with `compile=True` (torch.compile of the train step) the optimizer step stays eager; a no-op
 # otherwise (see mmlife.engine.EagerOptimizerStepHook)
 custom_hooks = [dict(type='EagerOptimizerStepHook')]
@@ -10,8 +13,10 @@ default_hooks = dict(
     # logs loss, lr, time per iter and the ETA
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3, save_best='auto'),
+    # mmengine's CheckpointHook, written crash-safe (mmlife.engine)
+    checkpoint=dict(type='AtomicCheckpointHook', interval=10, max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    epoch_seed=dict(type='EpochSeedHook'),  # every epoch seeded from (seed, epoch): exact resume
     visualization=dict(type='VisualizationHook', enable=False),
 )
 

@@ -1,14 +1,16 @@
 # Runtime shared by every mmlife detection config (mmdet scope).
 default_scope = 'mmdet'
-custom_imports = dict(imports=['mmlife.det', 'mmlife.models'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmlife.det', 'mmlife.models', 'mmlife.engine'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3,
+    # mmengine's CheckpointHook, written crash-safe (mmlife.engine)
+    checkpoint=dict(type='AtomicCheckpointHook', interval=10, max_keep_ckpts=3,
                     save_best='pascal_voc/mAP', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    epoch_seed=dict(type='EpochSeedHook'),  # every epoch seeded from (seed, epoch): exact resume
     visualization=dict(type='DetVisualizationHook'))
 
 env_cfg = dict(

@@ -1,6 +1,6 @@
 # Runtime shared by every mmlife segmentation config (mmseg scope), as mmseg's default_runtime.
 default_scope = 'mmseg'
-custom_imports = dict(imports=['mmlife.seg', 'mmlife.models'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmlife.seg', 'mmlife.models', 'mmlife.engine'], allow_failed_imports=False)
 
 env_cfg = dict(
     cudnn_benchmark=True,

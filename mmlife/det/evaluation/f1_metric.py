@@ -5,61 +5,37 @@ from typing import Optional, Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
+from mmdet.evaluation.functional.mean_ap import tpfp_default
 from mmdet.registry import METRICS
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of ``(n, 4)`` and ``(m, 4)`` boxes ``x1, y1, x2, y2`` (continuous coordinates)."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(-1)
-    area_a = np.clip(a[:, 2:] - a[:, :2], 0, None).prod(-1)
-    area_b = np.clip(b[:, 2:] - b[:, :2], 0, None).prod(-1)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.)
-
-
-def match_detections(det_bboxes, det_scores, gt_bboxes, ignore_bboxes, iou_thr):
-    """Count (tp, fp) of one image and one class, Pascal VOC style.
+def count_tp_fp(det_bboxes, det_scores, gt_bboxes, ignore_bboxes, iou_thr):
+    """``(tp, fp)`` of one image and one class, with mmdet's Pascal VOC matching
+    (``mmdet.evaluation.functional.mean_ap.tpfp_default``, continuous coordinates).
 
     Detections are taken by decreasing score; each one is matched to the ground truth box it
     overlaps most. IoU >= ``iou_thr`` with a not yet matched box is a true positive; with an
     already matched box, or below ``iou_thr``, a false positive; with an ignored box
     (``difficult``), neither.
     """
-    order = np.argsort(-det_scores, kind='stable')
-    det_bboxes = det_bboxes[order]
-    all_gt = np.concatenate([gt_bboxes, ignore_bboxes])
-    n_gt = len(gt_bboxes)
     if len(det_bboxes) == 0:
         return 0, 0
-    if len(all_gt) == 0:
-        return 0, len(det_bboxes)
-    ious = box_iou(det_bboxes, all_gt)
-    matched = np.zeros(n_gt, dtype=bool)
-    tp = fp = 0
-    for i in range(len(det_bboxes)):
-        j = int(ious[i].argmax())
-        if ious[i, j] < iou_thr:
-            fp += 1
-        elif j >= n_gt:
-            continue  # matches an ignored box
-        elif matched[j]:
-            fp += 1
-        else:
-            matched[j] = True
-            tp += 1
-    return tp, fp
+    dets = np.concatenate([np.reshape(det_bboxes, (-1, 4)), np.reshape(det_scores, (-1, 1))],
+                          axis=1)
+    tp, fp = tpfp_default(dets, np.reshape(gt_bboxes, (-1, 4)),
+                          np.reshape(ignore_bboxes, (-1, 4)), iou_thr=iou_thr,
+                          use_legacy_coordinate=False)
+    return int(tp.sum()), int(fp.sum())
 
 
 @METRICS.register_module()
 class DetF1Metric(BaseMetric):
     """Precision, recall and F1 of the detections scoring at least ``score_thr``.
 
-    Detections are matched to ground truth boxes of their class (see
-    :func:`match_detections`): a detection is a true positive when its IoU with an unmatched
-    ground truth box is at least ``iou_thr``. Counts are summed over all images and classes
-    (micro average)::
+    Detections are matched to ground truth boxes of their class by mmdet's Pascal VOC
+    matching (``tpfp_default``, as in ``VOCMetric``; see :func:`count_tp_fp`): a detection is a
+    true positive when its IoU with an unmatched ground truth box is at least ``iou_thr``.
+    Counts are summed over all images and classes (micro average)::
 
         precision = TP / (TP + FP),  recall = TP / #GT,  F1 = 2 P R / (P + R)
 
@@ -113,9 +89,8 @@ class DetF1Metric(BaseMetric):
             counts = np.zeros((num_classes, 3), dtype=np.int64)  # tp, fp, num_gt
             for c in range(num_classes):
                 d, g, i = labels == c, gt_labels == c, ign_labels == c
-                tp, fp = match_detections(bboxes[d].reshape(-1, 4), scores[d],
-                                          gt_bboxes[g].reshape(-1, 4),
-                                          ign_bboxes[i].reshape(-1, 4), self.iou_thr)
+                tp, fp = count_tp_fp(bboxes[d], scores[d], gt_bboxes[g], ign_bboxes[i],
+                                     self.iou_thr)
                 counts[c] = tp, fp, int(g.sum())
             self.results.append(counts)
 

@@ -145,6 +145,5 @@ class LIFESwinTransformerV2(LIFEMixin, SwinTransformerV2):
             w_msa.q_bias = None
             w_msa.v_bias = None
             w_msa.life_shift_mode = life_shift_mode
-        self.install_life(w_msas, None, 0, life_cfg)
-        for w_msa in w_msas:
-            w_msa.qkv.hw_shape = tuple(w_msa.window_size)
+        # the grid of each window attention is its fixed ws x ws window
+        self.install_life(w_msas, lambda w_msa: w_msa.window_size, 0, life_cfg)

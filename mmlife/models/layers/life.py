@@ -11,7 +11,25 @@ With ``kernel_sizes=(1, 3, 5)`` the receptive fields of the three scales are 1, 
 
 Extra tokens (cls, distillation) have no place on the grid: they skip the depthwise convs and go
 through the point-wise layers of every scale, so their Q, K and V also use every scale.
+
+**How the token grid reaches LIFE.** :meth:`LIFE.forward` always takes the grid as arguments:
+``life(x, hw_shape, num_extra_tokens, key_padding_mask)``. There is one way to supply them for
+each kind of caller:
+
+- Stock attention modules (mmpretrain's ViT/DeiT, T2T-ViT and SwinV2 blocks) call
+  ``self.qkv(x)`` with the tokens only. Every mmlife backbone replaces that Linear through
+  :meth:`mmlife.models.backbones.life_mixin.LIFEMixin.install_life`, which puts a
+  :class:`GridQKV` (LIFE plus the grid it was last given) in its place and gives it its grid
+  from one of two sources: the module that makes the tokens and returns ``(tokens, (H, W))``
+  (the patch embedding of DeiT, the tokens-to-token module of T2T-ViT), through a forward hook
+  that sets the grid of every ``GridQKV`` of the backbone on each forward, so that inputs of any
+  size work; or a fixed grid per attention (SwinV2: each window attention's ``ws x ws`` window).
+- mmlife's own attention, DETR's :class:`mmlife.det.models.LIFEMultiheadAttention`, calls LIFE
+  directly with the arguments: ``LIFEDETR`` passes the feature map's ``(H, W)`` to the encoder,
+  which hands ``hw_shape`` and the padding mask to every self-attention (the DETR decoder's object
+  queries have no grid, so it has no LIFE).
 """
+import operator
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -19,6 +37,31 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from .life_fast import life_fast_forward, resolve_impl, use_fast_path
+
+
+def _as_int(name: str, value) -> int:
+    """``value`` as a Python int (numpy and 0-d integer tensors too); TypeError for anything else,
+    including floats, strings and bools."""
+    if isinstance(value, bool):
+        raise TypeError(f'{name} must be an int, got the bool {value!r}')
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f'{name} must be an int (Python or numpy integer), got '
+                        f'{type(value).__name__} {value!r}') from None
+
+
+def _as_hw(hw_shape) -> Tuple[int, int]:
+    """``hw_shape`` as ``(H, W)`` Python ints; TypeError / ValueError saying what is wrong."""
+    if isinstance(hw_shape, (str, bytes)) or not hasattr(hw_shape, '__len__'):
+        raise TypeError(f'hw_shape must be a pair (H, W) of ints, got {type(hw_shape).__name__} '
+                        f'{hw_shape!r}')
+    if len(hw_shape) != 2:
+        raise ValueError(f'hw_shape must be (H, W) with H, W >= 1, got {hw_shape!r}')
+    H, W = (_as_int('hw_shape', v) for v in hw_shape)
+    if min(H, W) < 1:
+        raise ValueError(f'hw_shape must be (H, W) with H, W >= 1, got {hw_shape!r}')
+    return H, W
 
 
 def split_channels(embed_dims: int, num_scales: int) -> Tuple[int, ...]:
@@ -73,14 +116,17 @@ class LIFE(BaseModule):
         if impl is not None:
             resolve_impl(impl)  # raises on an unknown name
         self.impl = impl
-        kernel_sizes = tuple(kernel_sizes)
-        if not isinstance(embed_dims, int) or embed_dims <= 0:
+        embed_dims = _as_int('embed_dims', embed_dims)
+        if isinstance(kernel_sizes, (str, bytes)) or not hasattr(kernel_sizes, '__iter__'):
+            raise TypeError(f'kernel_sizes must be a sequence of ints, got {kernel_sizes!r}')
+        kernel_sizes = tuple(_as_int('kernel_sizes', k) for k in kernel_sizes)
+        if embed_dims <= 0:
             raise ValueError(f'embed_dims must be a positive int, got {embed_dims!r}')
         if not kernel_sizes or kernel_sizes[0] != 1:
             raise ValueError('kernel_sizes must start with 1 (the point-wise scale), got '
                              f'{kernel_sizes}')
         for k in kernel_sizes[1:]:
-            if not isinstance(k, int) or k < 1 or k % 2 == 0:
+            if k < 1 or k % 2 == 0:
                 raise ValueError('depthwise kernel sizes must be positive odd ints (spatial size '
                                  f'is preserved with padding k // 2), got {kernel_sizes}')
         if embed_dims < len(kernel_sizes):
@@ -112,13 +158,18 @@ class LIFE(BaseModule):
                 hw_shape: Sequence[int],
                 num_extra_tokens: int = 0,
                 key_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        # the checks depend only on shapes and dtypes: run them once per input signature
-        key = (x.shape, tuple(hw_shape), num_extra_tokens,
-               None if key_padding_mask is None else
-               (key_padding_mask.dtype, key_padding_mask.shape))
-        if torch.compiler.is_compiling() or key not in self._checked:
-            mask = self._check_inputs(x, hw_shape, num_extra_tokens, key_padding_mask)
-            if not torch.compiler.is_compiling():
+        # the checks depend only on shapes and dtypes: run them once per input signature made
+        # of plain Python ints (other argument types are checked and converted every call)
+        key = None
+        if (torch.is_tensor(x) and type(num_extra_tokens) is int
+                and type(hw_shape) in (tuple, list) and all(type(v) is int for v in hw_shape)):
+            key = (x.shape, tuple(hw_shape), num_extra_tokens,
+                   None if key_padding_mask is None else
+                   (key_padding_mask.dtype, key_padding_mask.shape))
+        if key is None or torch.compiler.is_compiling() or key not in self._checked:
+            hw_shape, num_extra_tokens, mask = self._check_inputs(
+                x, hw_shape, num_extra_tokens, key_padding_mask)
+            if key is not None and not torch.compiler.is_compiling():
                 if len(self._checked) > 64:  # many shapes (e.g. detection): keep it small
                     self._checked.clear()
                 self._checked.add(key)
@@ -151,14 +202,26 @@ class LIFE(BaseModule):
         patches = conv(grid).flatten(2).transpose(1, 2)
         return torch.cat([extra, patches], dim=1)
 
+    def __prepare_scriptable__(self):
+        """Called by ``torch.jit.script``: say plainly that scripting is not supported."""
+        raise NotImplementedError(
+            'torch.jit.script(LIFE) is not supported: LIFE takes Python-level arguments '
+            '(hw_shape, num_extra_tokens) and picks its implementation at run time. Use '
+            'torch.jit.trace (which records the PyTorch reference path), torch.compile or '
+            'torch.export instead.')
+
     def _check_inputs(self, x, hw_shape, num_extra_tokens, key_padding_mask):
+        """Validate the inputs; returns ``hw_shape`` and ``num_extra_tokens`` as Python ints and
+        the mask as ``(B, H * W)`` (or None)."""
+        if not torch.is_tensor(x):
+            raise TypeError(f'LIFE expects a tensor of tokens (B, N, C), got {type(x).__name__}')
+        hw_shape = _as_hw(hw_shape)
+        num_extra_tokens = _as_int('num_extra_tokens', num_extra_tokens)
         if x.dim() != 3:
             raise ValueError(f'LIFE expects tokens of shape (B, N, C), got {tuple(x.shape)}')
         B, N, C = x.shape
         if C != self.embed_dims:
             raise ValueError(f'LIFE was built for {self.embed_dims} channels, got {C}')
-        if len(hw_shape) != 2 or min(hw_shape) < 1:
-            raise ValueError(f'hw_shape must be (H, W) with H, W >= 1, got {hw_shape}')
         if num_extra_tokens < 0:
             raise ValueError(f'num_extra_tokens must be >= 0, got {num_extra_tokens}')
         H, W = hw_shape
@@ -167,22 +230,22 @@ class LIFE(BaseModule):
                              f'{num_extra_tokens} extra tokens needs '
                              f'{num_extra_tokens} + {H}*{W} = {num_extra_tokens + H * W}')
         if key_padding_mask is None:
-            return None
+            return hw_shape, num_extra_tokens, None
         if key_padding_mask.dtype != torch.bool:
             raise ValueError('key_padding_mask must be a bool tensor (True = padding), got '
                              f'{key_padding_mask.dtype}')
         if tuple(key_padding_mask.shape) not in ((B, H * W), (B, H, W)):
             raise ValueError(f'key_padding_mask must be (B, H*W) = {(B, H * W)} or (B, H, W) = '
                              f'{(B, H, W)}, got {tuple(key_padding_mask.shape)}')
-        return key_padding_mask.reshape(B, H * W)
+        return hw_shape, num_extra_tokens, key_padding_mask.reshape(B, H * W)
 
 
 class GridQKV(nn.Module):
     """LIFE where an attention module calls ``self.qkv(x)`` with tokens only.
 
     The owning backbone sets :attr:`hw_shape` (and optionally :attr:`key_padding_mask`) before the
-    attention runs, e.g. from a forward hook on its patch embedding (see
-    :func:`mmlife.models.backbones.install_life`).
+    attention runs, through :meth:`mmlife.models.backbones.life_mixin.LIFEMixin.install_life`
+    (a forward hook on its token-making module, or a fixed grid; see the module docstring).
 
     Args:
         life (LIFE): the LIFE module that makes Q, K, V.

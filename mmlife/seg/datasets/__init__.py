@@ -1,3 +1,4 @@
 from .camvid import CamVidDataset
+from .transforms import CheckSegLabels
 
-__all__ = ['CamVidDataset']
+__all__ = ['CamVidDataset', 'CheckSegLabels']

@@ -2,9 +2,11 @@
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from mmlife.utils.data_check import NameFilesOnErrorMixin
+
 
 @DATASETS.register_module()
-class CamVidDataset(BaseSegDataset):
+class CamVidDataset(NameFilesOnErrorMixin, BaseSegDataset):
     """CamVid road scenes, 11 classes, in the SegNet layout::
 
         data/CamVid/
@@ -16,7 +18,9 @@ class CamVidDataset(BaseSegDataset):
     ``void_id`` (11) for unlabelled pixels. ``void_id`` is mapped to ``ignore_index`` (255) when the
     labels are loaded (through ``label_map``, the mechanism mmseg uses to remap label ids), so the
     losses, ``RandomCrop(cat_max_ratio=...)`` and ``IoUMetric`` all ignore it with their defaults.
-    The images are 480x360.
+    The images are 480x360. The configs check every label map with
+    :class:`~mmlife.seg.datasets.CheckSegLabels` after loading it; a sample that fails to load
+    raises an error naming its image and label files.
 
     Args:
         img_suffix (str): Defaults to '.jpg'.

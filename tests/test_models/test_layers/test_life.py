@@ -206,3 +206,59 @@ def test_bad_inputs():
         life(torch.randn(1, 13, 6), (3, 4), 1, torch.zeros(1, 12))
     with pytest.raises(ValueError, match='key_padding_mask must be'):
         life(torch.randn(1, 13, 6), (3, 4), 1, torch.zeros(1, 13, dtype=torch.bool))
+
+
+def test_numpy_integers_are_accepted_and_give_the_same_output():
+    import numpy as np
+    torch.manual_seed(0)
+    life = LIFE(np.int64(6), kernel_sizes=(1, np.int32(3)))
+    assert type(life.embed_dims) is int and life.kernel_sizes == (1, 3)
+    x = torch.randn(2, 13, 6)
+    expected = life(x, (3, 4), 1)
+    got = life(x, (np.int64(3), np.int32(4)), np.int64(1))
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    torch.testing.assert_close(life(x, torch.Size([3, 4]), torch.tensor(1)), expected)
+
+
+@pytest.mark.parametrize('args, match', [
+    (((3.0, 4), 1), 'hw_shape must be an int.*float'),
+    (((3, 4), 1.0), 'num_extra_tokens must be an int.*float'),
+    (((3, 4), '1'), 'num_extra_tokens must be an int.*str'),
+    (('34', 1), 'hw_shape must be a pair'),
+    ((12, 1), 'hw_shape must be a pair'),
+    (((3, 4), True), 'bool'),
+])
+def test_wrong_argument_types_are_type_errors(args, match):
+    life = make_life(C=6)
+    with pytest.raises(TypeError, match=match):
+        life(torch.randn(1, 13, 6), *args)
+
+
+def test_wrong_construction_types_are_type_errors():
+    with pytest.raises(TypeError, match='embed_dims must be an int.*float'):
+        LIFE(6.0)
+    with pytest.raises(TypeError, match='kernel_sizes must be an int'):
+        LIFE(6, kernel_sizes=(1, 3.0))
+    with pytest.raises(TypeError, match='kernel_sizes must be a sequence'):
+        LIFE(6, kernel_sizes='135')
+
+
+def test_torchscript_is_refused_plainly_and_tracing_works():
+    life = make_life(C=6).eval()
+    with pytest.raises(NotImplementedError, match='torch.jit.script\\(LIFE\\) is not supported'):
+        torch.jit.script(life)
+
+    class Tokens(torch.nn.Module):  # tracing needs a module that takes tensors only
+        def __init__(self):
+            super().__init__()
+            self.life = life
+
+        def forward(self, t):
+            return self.life(t, (3, 4), 1)
+
+    x = torch.randn(1, 13, 6)
+    with pytest.warns(torch.jit.TracerWarning):  # the shape checks become constants
+        traced = torch.jit.trace(Tokens(), x)
+    torch.testing.assert_close(traced(x), life(x, (3, 4), 1))
+    with pytest.raises(NotImplementedError, match='not supported'):
+        torch.jit.script(Tokens())  # LIFE inside a model

@@ -1,7 +1,23 @@
 # CIFAR-100 read as an image folder: data/cifar100/{train,test}/<class>/*.png
 # (tools/dataset_converters/cifar100.py writes it from the official python pickles).
 # DeiT-style augmentation at the native 32x32, as cifar10_bs64_folder.py.
-dataset_type = 'CustomDataset'
+# ClassFolderDataset (mmlife.datasets): labels follow `classes` by folder name, and a split whose
+# folders differ from the classes is an error naming them (CustomDataset would renumber).
+dataset_type = 'ClassFolderDataset'
+classes = (
+    'apple', 'aquarium_fish', 'baby', 'bear', 'beaver', 'bed', 'bee', 'beetle', 'bicycle',
+    'bottle', 'bowl', 'boy', 'bridge', 'bus', 'butterfly', 'camel', 'can', 'castle',
+    'caterpillar', 'cattle', 'chair', 'chimpanzee', 'clock', 'cloud', 'cockroach', 'couch',
+    'crab', 'crocodile', 'cup', 'dinosaur', 'dolphin', 'elephant', 'flatfish', 'forest', 'fox',
+    'girl', 'hamster', 'house', 'kangaroo', 'keyboard', 'lamp', 'lawn_mower', 'leopard', 'lion',
+    'lizard', 'lobster', 'man', 'maple_tree', 'motorcycle', 'mountain', 'mouse', 'mushroom',
+    'oak_tree', 'orange', 'orchid', 'otter', 'palm_tree', 'pear', 'pickup_truck', 'pine_tree',
+    'plain', 'plate', 'poppy', 'porcupine', 'possum', 'rabbit', 'raccoon', 'ray', 'road',
+    'rocket', 'rose', 'sea', 'seal', 'shark', 'shrew', 'skunk', 'skyscraper', 'snail', 'snake',
+    'spider', 'squirrel', 'streetcar', 'sunflower', 'sweet_pepper', 'table', 'tank', 'telephone',
+    'television', 'tiger', 'tractor', 'train', 'trout', 'tulip', 'turtle', 'wardrobe', 'whale',
+    'willow_tree', 'wolf', 'woman', 'worm',
+)  # the pickles' `fine_label_names`
 data_root = 'data/cifar100'
 num_classes = 100
 # CIFAR-100 statistics, in RGB 0-255
@@ -41,7 +57,8 @@ test_pipeline = [
 # Every image of these small datasets has the same size, so the loader stacks each batch into
 # one tensor in the worker (`default_collate`): handing hundreds of separate small tensors to
 # the main process (`pseudo_collate`) made it wait for data (docs/results.md, CIFAR-10).
-collate_fn = dict(type='default_collate')
+# stack_collate: default_collate that names the files when an image has another size
+collate_fn = dict(type='stack_collate')
 
 train_dataloader = dict(
     batch_size=64,
@@ -49,7 +66,8 @@ train_dataloader = dict(
     persistent_workers=True,
     collate_fn=collate_fn,
     dataset=dict(
-        type=dataset_type, data_root=data_root, data_prefix='train', pipeline=train_pipeline),
+        type=dataset_type, data_root=data_root, classes=classes, data_prefix='train',
+        pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
@@ -58,7 +76,8 @@ val_dataloader = dict(
     persistent_workers=True,
     collate_fn=collate_fn,
     dataset=dict(
-        type=dataset_type, data_root=data_root, data_prefix='test', pipeline=test_pipeline),
+        type=dataset_type, data_root=data_root, classes=classes, data_prefix='test',
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))

@@ -2,7 +2,11 @@
 # (the layout of ../shared/data/cifar10_jpeg.tar.xz, or tools/dataset_converters/cifar10.py).
 # DeiT-style augmentation at the native 32x32: crop with padding, flip, RandAugment, erasing;
 # Mixup/CutMix and label smoothing live in the model config.
-dataset_type = 'CustomDataset'
+# ClassFolderDataset (mmlife.datasets): labels follow `classes` by folder name, and a split whose
+# folders differ from the classes is an error naming them (CustomDataset would renumber).
+dataset_type = 'ClassFolderDataset'
+# in the label order of the official `batches.meta`
+classes = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
 data_root = 'data/cifar10'
 num_classes = 10
 # CIFAR-10 statistics, in RGB 0-255
@@ -42,7 +46,8 @@ test_pipeline = [
 # Every image of these small datasets has the same size, so the loader stacks each batch into
 # one tensor in the worker (`default_collate`): handing hundreds of separate small tensors to
 # the main process (`pseudo_collate`) made it wait for data (docs/results.md, CIFAR-10).
-collate_fn = dict(type='default_collate')
+# stack_collate: default_collate that names the files when an image has another size
+collate_fn = dict(type='stack_collate')
 
 train_dataloader = dict(
     batch_size=64,
@@ -50,7 +55,8 @@ train_dataloader = dict(
     persistent_workers=True,
     collate_fn=collate_fn,
     dataset=dict(
-        type=dataset_type, data_root=data_root, data_prefix='train', pipeline=train_pipeline),
+        type=dataset_type, data_root=data_root, classes=classes, data_prefix='train',
+        pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
@@ -59,7 +65,8 @@ val_dataloader = dict(
     persistent_workers=True,
     collate_fn=collate_fn,
     dataset=dict(
-        type=dataset_type, data_root=data_root, data_prefix='test', pipeline=test_pipeline),
+        type=dataset_type, data_root=data_root, classes=classes, data_prefix='test',
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, ))

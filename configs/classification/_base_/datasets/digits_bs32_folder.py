@@ -1,7 +1,10 @@
 # scikit-learn's digits (1,797 real 8x8 scans) upsampled to 32x32 RGB, as an image folder:
 # data/digits/{train,test}/<digit>/*.png, written by tools/dataset_converters/digits.py.
 # Used by the embedded CPU demo (`make demo`). No flips: digits are not mirror-symmetric.
-dataset_type = 'CustomDataset'
+# ClassFolderDataset (mmlife.datasets): labels follow `classes` by folder name, and a split whose
+# folders differ from the classes is an error naming them (CustomDataset would renumber).
+dataset_type = 'ClassFolderDataset'
+classes = tuple(str(d) for d in range(10))  # folders 0-9, one per digit
 data_root = 'data/digits'
 num_classes = 10
 mean = [79.3, 79.3, 79.3]  # of the 32x32 train images
@@ -24,7 +27,8 @@ train_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     dataset=dict(
-        type=dataset_type, data_root=data_root, data_prefix='train', pipeline=train_pipeline),
+        type=dataset_type, data_root=data_root, classes=classes, data_prefix='train',
+        pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
@@ -32,7 +36,8 @@ val_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     dataset=dict(
-        type=dataset_type, data_root=data_root, data_prefix='test', pipeline=test_pipeline),
+        type=dataset_type, data_root=data_root, classes=classes, data_prefix='test',
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, ))

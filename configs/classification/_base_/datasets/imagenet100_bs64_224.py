@@ -1,7 +1,10 @@
 # ImageNet-100 (the 100 classes of CMC, Tian et al. 2019) as an image folder:
 # data/imagenet100/{train,val}/<wnid>/*.JPEG, made from an ImageNet-1k tree with symlinks by
 # tools/dataset_converters/imagenet100.py. DeiT/Swin ImageNet augmentation at 224x224.
-dataset_type = 'CustomDataset'
+# ClassFolderDataset (mmlife.datasets): val labels follow the train split's folders by name, and
+# a split whose folders differ from the classes is an error naming them (CustomDataset would
+# renumber the classes of each split).
+dataset_type = 'ClassFolderDataset'
 data_root = 'data/imagenet100'
 num_classes = 100
 # ImageNet statistics, in RGB 0-255
@@ -53,7 +56,8 @@ val_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     dataset=dict(
-        type=dataset_type, data_root=data_root, data_prefix='val', pipeline=test_pipeline),
+        type=dataset_type, data_root=data_root, data_prefix='val', classes_from='train',
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))

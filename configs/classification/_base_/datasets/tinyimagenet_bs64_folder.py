@@ -1,7 +1,10 @@
 # Tiny-ImageNet (200 classes, 64x64) as an image folder: data/tiny-imagenet/{train,val}/<wnid>/
 # (tools/dataset_converters/tiny_imagenet.py labels the val split from val_annotations.txt).
 # DeiT-style augmentation at the native 64x64: crop with padding, flip, RandAugment, erasing.
-dataset_type = 'CustomDataset'
+# ClassFolderDataset (mmlife.datasets): val labels follow the train split's folders by name, and
+# a split whose folders differ from the classes is an error naming them (CustomDataset would
+# renumber the classes of each split).
+dataset_type = 'ClassFolderDataset'
 data_root = 'data/tiny-imagenet'
 num_classes = 200
 # ImageNet statistics, in RGB 0-255
@@ -41,7 +44,8 @@ test_pipeline = [
 # Every image of these small datasets has the same size, so the loader stacks each batch into
 # one tensor in the worker (`default_collate`): handing hundreds of separate small tensors to
 # the main process (`pseudo_collate`) made it wait for data (docs/results.md, CIFAR-10).
-collate_fn = dict(type='default_collate')
+# stack_collate: default_collate that names the files when an image has another size
+collate_fn = dict(type='stack_collate')
 
 train_dataloader = dict(
     batch_size=64,
@@ -58,7 +62,8 @@ val_dataloader = dict(
     persistent_workers=True,
     collate_fn=collate_fn,
     dataset=dict(
-        type=dataset_type, data_root=data_root, data_prefix='val', pipeline=test_pipeline),
+        type=dataset_type, data_root=data_root, data_prefix='val', classes_from='train',
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))

@@ -1,6 +1,8 @@
 # The DeiT recipe: AdamW, lr 5e-4 per 512 images, weight decay 0.05 (none on norms, biases,
 # tokens and position embeddings), 5 linear warm-up epochs then cosine to 1e-5, 300 epochs.
 optim_wrapper = dict(
+    # one optimizer group per distinct setting instead of one per parameter (same updates)
+    constructor='MergedGroupsOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=5e-4, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,

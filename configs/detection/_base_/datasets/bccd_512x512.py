@@ -1,9 +1,17 @@
-# BCCD blood cells (RBC, WBC, Platelets; 640 x 480; Pascal VOC layout) under data/BCCD/:
-#   mkdir -p data && tar -xJf ../shared/data/bccd_voc.tar.xz -C data
+# BCCD blood cells (RBC, WBC, Platelets; 640 x 480; github.com/Shenggan/BCCD_Dataset, MIT) in
+# the Pascal VOC layout under data/BCCD/ (Annotations/, JPEGImages/, ImageSets/Main/*.txt).
 # train (205 images) -> val (87) during training; test (72) for the final numbers.
 # Images resized to 512 x 512; cells have no up/down, so flips are horizontal and vertical.
-dataset_type = 'BCCDDataset'
+# mmdet's VOCDataset with BCCD's classes, its boxes validated as read (CheckedVOCDataset: clip
+# boxes outside the image, drop empty ones, with a warning naming the files). No VOC year is
+# needed (a data_prefix without 'VOC2007'/'VOC2012' gives dataset_type None, so VOCMetric takes
+# the class names from metainfo and uses eval_mode='area'); sub_data_root='' joins every path
+# with data_root.
+dataset_type = 'CheckedVOCDataset'
 data_root = 'data/BCCD/'
+metainfo = dict(
+    classes=('RBC', 'WBC', 'Platelets'),
+    palette=[(220, 20, 60), (0, 0, 230), (0, 182, 199)])
 backend_args = None
 img_scale = (512, 512)
 
@@ -29,6 +37,7 @@ train_dataloader = dict(
     batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
         type=dataset_type,
+        metainfo=metainfo,
         data_root=data_root,
         ann_file='ImageSets/Main/train.txt',
         data_prefix=dict(sub_data_root=''),
@@ -43,6 +52,7 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
+        metainfo=metainfo,
         data_root=data_root,
         ann_file='ImageSets/Main/val.txt',
         data_prefix=dict(sub_data_root=''),
@@ -57,6 +67,7 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
+        metainfo=metainfo,
         data_root=data_root,
         ann_file='ImageSets/Main/test.txt',
         data_prefix=dict(sub_data_root=''),

@@ -2,6 +2,8 @@
 # step decay (x0.1). Dataset configs set max_epochs, the decay epoch and the validation interval.
 optim_wrapper = dict(
     type='OptimWrapper',
+    # one optimizer group per distinct setting instead of one per parameter (same updates)
+    constructor='MergedGroupsOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4),
     clip_grad=dict(max_norm=0.1, norm_type=2),
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1, decay_mult=1.0)}))

@@ -6,9 +6,12 @@
 dataset_type = 'CamVidDataset'
 data_root = 'data/CamVid/'
 crop_size = (352, 480)
+# CheckSegLabels (mmlife.seg): fails, naming the file, on RGB, wrongly sized or out-of-range labels
+check_labels = dict(type='CheckSegLabels', num_classes=11)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    check_labels,
     dict(type='RandomResize', scale=(480, 360), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -20,6 +23,7 @@ test_pipeline = [
     dict(type='Resize', scale=(480, 360), keep_ratio=True),
     # ground truth is loaded after Resize: it is compared at its original size
     dict(type='LoadAnnotations'),
+    check_labels,
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(

@@ -1,5 +1,5 @@
-# The Table 3 segmentor: DeiT-Tiny (patch 16) -> a linear layer per token -> x16 bilinear
-# upsampling.
+# The Table 3 segmentor: DeiT-Tiny (patch 16) -> a linear layer per token -> bilinear
+# upsampling to the input size (the paper's "linear head").
 # The backbone is mmlife's mmpretrain LIFEVisionTransformer returning the last block's token map
 # (out_type='featmap', after the final LayerNorm); `use_life` switches LIFE on. Position
 # embeddings are learnt for `img_size` and interpolated for other input sizes (and when an
@@ -35,10 +35,15 @@ model = dict(
             dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
             dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
         ]),
+    # The paper's linear head is stock mmseg FCNHead with no conv (as mmseg's Segmenter linear
+    # baseline): the 1x1 conv_seg is one Linear(192, num_classes) per token; the stock loss and
+    # predict resize the logits bilinearly to the label / input size (x16 for patch 16).
     decode_head=dict(
-        type='LinearUpsampleHead',
+        type='FCNHead',
         in_channels=192,
-        up_scale=16,
+        channels=192,
+        num_convs=0,
+        concat_input=False,
         num_classes=19,
         dropout_ratio=0.,
         align_corners=False,

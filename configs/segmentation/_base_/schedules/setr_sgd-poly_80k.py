@@ -3,6 +3,8 @@
 optimizer = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0)
 optim_wrapper = dict(
     type='OptimWrapper',
+    # one optimizer group per distinct setting instead of one per parameter (same updates)
+    constructor='MergedGroupsOptimWrapperConstructor',
     optimizer=optimizer,
     clip_grad=None,
     paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.)}))
@@ -16,8 +18,8 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=8000, max_keep_ckpts=3,
-                    save_best='mIoU'),
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=8000,
+                    max_keep_ckpts=3, save_best='mIoU'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
 # --auto-scale-lr scales lr by (GPUs x batch per GPU) / 8

@@ -24,11 +24,13 @@ from mmengine.model import BaseModule
 from mmdet.registry import MODELS
 
 from mmlife.models import LIFE
+from mmlife.visualization.attention_recorder import register_functional_sdpa_class
 
 QKV_PROJS = ('none', 'linear', 'life')
 
 
 @MODELS.register_module()
+@register_functional_sdpa_class  # for AttentionRecorder: it calls F.scaled_dot_product_attention
 class LIFEMultiheadAttention(BaseModule):
     """Multi-head attention with an identity connection and a selectable Q/K/V projection.
 

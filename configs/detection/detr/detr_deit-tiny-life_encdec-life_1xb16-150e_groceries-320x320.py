@@ -1,0 +1,8 @@
+# DETR with a DeiT-T-LIFE backbone (random init);
+# Groceries train -> val (test split for the final numbers); 320 x 320.
+# EncDec-LIFE: LIFE makes Q, K, V in the encoder (on the 20 x 20 token grid);
+# the decoder (object queries, no grid) keeps a Linear, see
+# mmlife/det/models/layers/detr_layers.py.
+_base_ = './detr_deit-tiny_encdec-life_1xb16-150e_groceries-320x320.py'
+
+model = dict(backbone=dict(use_life=True))

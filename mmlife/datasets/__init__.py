@@ -1,0 +1,8 @@
+"""mmlife's classification datasets: :class:`ClassFolderDataset` (in mmpretrain's DATASETS) and
+:func:`stack_collate` (in mmengine's FUNCTIONS), which classification configs import through
+``custom_imports``, and dataset preparation for the configs (:mod:`.converters`). Detection and segmentation datasets live
+in :mod:`mmlife.det.datasets` and :mod:`mmlife.seg.datasets`."""
+from .collate import stack_collate
+from .folder import ClassFolderDataset
+
+__all__ = ['ClassFolderDataset', 'stack_collate']

@@ -1,0 +1,3 @@
+from .merged_groups_constructor import MergedGroupsOptimWrapperConstructor, merge_param_groups
+
+__all__ = ['MergedGroupsOptimWrapperConstructor', 'merge_param_groups']

@@ -1,3 +1,0 @@
-from .linear_upsample_head import LinearUpsampleHead
-
-__all__ = ['LinearUpsampleHead']

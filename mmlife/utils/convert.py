@@ -1,0 +1,124 @@
+"""Turn an mmpretrain classifier checkpoint into the init file of a detection or segmentation
+backbone.
+
+A classifier trained with a repo config (e.g.
+``configs/classification/deit/deit-tiny_p16_8xb64_imagenette.py``) saves an mmengine checkpoint:
+``state_dict`` with ``backbone.*``, ``head.*`` (and possibly ``neck.*``) keys, plus ``optimizer``,
+``param_schedulers``, ``message_hub`` and ``meta``. The detection and segmentation configs load
+their backbone with
+
+    init_cfg=dict(type='Pretrained', checkpoint='pretrain/....pth', prefix='backbone.')
+
+i.e. they read ``state_dict``, keep the ``backbone.`` keys and strip the prefix. The converted
+file keeps exactly those keys (prefix included, so the same ``init_cfg`` reads it, as it reads an
+official mmpretrain checkpoint) and drops the head and the training state, about a third of the
+size of the classifier checkpoint.
+
+The position embedding stays at the classifier's grid (14 x 14 for 224 px and patch 16): the
+backbone (mmpretrain's ``VisionTransformer._prepare_pos_embed``, a ``load_state_dict`` pre-hook)
+resizes it to its own grid when it loads, e.g. 32 x 32 for a 512 x 512 DETR input.
+"""
+import os
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, List, Mapping, Optional
+
+import torch
+
+_META_TYPES = (bool, int, float, str)
+
+
+def classifier_to_backbone(checkpoint: Mapping, prefix: str = 'backbone.') -> dict:
+    """The backbone part of a classifier checkpoint, in the layout ``init_cfg`` reads.
+
+    Args:
+        checkpoint (Mapping): a loaded mmengine checkpoint (a dict with ``state_dict``) or a bare
+            state dict.
+        prefix (str): the backbone's key prefix in the classifier. Defaults to ``'backbone.'``.
+
+    Returns:
+        dict: ``dict(state_dict=..., meta=...)``: the ``prefix``-keys of the state dict (prefix
+        kept, tensors unchanged) and the plain-valued entries of the source ``meta`` (epoch,
+        iteration, seed, versions, the training config as text).
+
+    Raises:
+        ValueError: when no key starts with ``prefix`` (not a classifier checkpoint, or a
+            different prefix), or when a kept value is not a tensor.
+    """
+    if not isinstance(checkpoint, Mapping):
+        raise TypeError(f'expected a checkpoint dict, got {type(checkpoint).__name__}')
+    state = checkpoint.get('state_dict', checkpoint)
+    kept = OrderedDict((k, v) for k, v in state.items() if k.startswith(prefix))
+    if not kept:
+        raise ValueError(
+            f'No key of the checkpoint\'s state_dict starts with {prefix!r} (its first keys: '
+            f'{list(state)[:5]}). Give an mmpretrain classifier checkpoint (keys backbone.*, '
+            'head.*), or the prefix its backbone keys have (--prefix).')
+    bad = [k for k, v in kept.items() if not isinstance(v, torch.Tensor)]
+    if bad:
+        raise ValueError(f'Backbone entries that are not tensors: {bad[:5]}')
+    meta = {k: v for k, v in checkpoint.get('meta', {}).items() if isinstance(v, _META_TYPES)}
+    return dict(state_dict=kept, meta=meta)
+
+
+def check_backbone_loads(state_dict: Mapping, backbone_cfg: dict,
+                         prefix: str = 'backbone.') -> None:
+    """Build ``backbone_cfg`` (an mmpretrain backbone config, e.g. ``cfg.model.backbone`` of a
+    detection or segmentation config) and load ``state_dict`` into it strictly, as its
+    ``init_cfg`` would (position embeddings resized by the backbone's load hook).
+
+    Raises:
+        ValueError: naming the missing and unexpected keys, e.g. a DeiT-T-LIFE checkpoint for a
+            DeiT-T backbone.
+    """
+    import mmlife.models  # noqa: F401  (registers LIFEVisionTransformer)
+    from mmpretrain.registry import MODELS
+
+    backbone = MODELS.build(dict(backbone_cfg, init_cfg=None))  # 'mmpretrain.X' types too
+    weights = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+    missing, unexpected = backbone.load_state_dict(weights, strict=False)
+    if missing or unexpected:
+        raise ValueError(
+            f'The weights do not fit the backbone {backbone_cfg.get("type")} '
+            f'(use_life={backbone_cfg.get("use_life")}): missing keys {missing[:6]}'
+            f'{" ..." if len(missing) > 6 else ""}, unexpected keys {unexpected[:6]}'
+            f'{" ..." if len(unexpected) > 6 else ""}. Was the classifier trained with the same '
+            'arch and use_life as this config?')
+
+
+def convert_classifier_checkpoint(src: str, dst: str, prefix: str = 'backbone.',
+                                  check_config: Optional[str] = None) -> Dict[str, List[str]]:
+    """Read the classifier checkpoint ``src``, write its backbone init file to ``dst``.
+
+    Args:
+        src (str): the classifier checkpoint (e.g. ``work_dirs/.../epoch_100.pth``).
+        dst (str): the output file; its folder is created.
+        prefix (str): the backbone's key prefix. Defaults to ``'backbone.'``.
+        check_config (str, optional): a detection or segmentation config whose backbone must
+            load the result strictly (see :func:`check_backbone_loads`); nothing is written if
+            it does not.
+
+    Returns:
+        dict: ``kept`` and ``dropped`` state-dict keys, and the ``dropped_entries`` of the
+        checkpoint (``optimizer``, ``message_hub``, ...).
+    """
+    from mmengine.runner import CheckpointLoader
+
+    import mmlife.utils.checkpoint  # noqa: F401  (weights_only loading of local files)
+
+    if osp.abspath(src) == osp.abspath(dst):
+        raise ValueError(f'{dst}: the output would overwrite the classifier checkpoint')
+    checkpoint = CheckpointLoader.load_checkpoint(src, map_location='cpu')
+    converted = classifier_to_backbone(checkpoint, prefix)
+    if check_config is not None:
+        from mmengine.config import Config
+        check_backbone_loads(converted['state_dict'],
+                             Config.fromfile(check_config).model.backbone, prefix)
+    converted['meta']['converted_from'] = osp.basename(src)
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save(converted, dst)
+    state = checkpoint.get('state_dict', checkpoint)
+    return dict(kept=list(converted['state_dict']),
+                dropped=[k for k in state if not k.startswith(prefix)],
+                dropped_entries=[k for k in checkpoint if k not in ('state_dict', 'meta')]
+                if 'state_dict' in checkpoint else [])

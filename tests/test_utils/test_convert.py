@@ -1,0 +1,135 @@
+"""tools/model_converters/cls2backbone.py (mmlife.utils.convert): a checkpoint of the Imagenette
+classifier becomes the init file that every *-imagenette-pre detection and segmentation config
+loads through its ``init_cfg``, with no missing or unexpected key and the position embedding
+resized to the config's grid."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.runner.checkpoint import _load_checkpoint_with_prefix
+
+from conftest import REPO, load_tool, make_classifier_checkpoint
+
+PRE_CONFIGS = sorted(
+    glob.glob(osp.join(REPO, 'configs/detection/detr/*-imagenette-pre_*.py')) +
+    glob.glob(osp.join(REPO, 'configs/segmentation/linear/*_imagenette-pre_*.py')))
+ARM = {False: 'deit-tiny', True: 'deit-tiny-life'}
+
+
+@pytest.fixture(scope='module')
+def tool():
+    return load_tool('tools', 'model_converters', 'cls2backbone.py')
+
+
+@pytest.fixture(scope='module')
+def converted(tmp_path_factory, tool):
+    """{use_life: (classifier checkpoint, its state dict, converted file, converter summary)}"""
+    tmp = tmp_path_factory.mktemp('cls2backbone')
+    out = {}
+    for life in (False, True):
+        src, state = make_classifier_checkpoint(tmp / f'{ARM[life]}_epoch_100.pth', life)
+        dst = tmp / 'pretrain' / f'{ARM[life]}_imagenette_backbone.pth'
+        out[life] = (src, state, str(dst), tool.main([src, str(dst)]))
+    return out
+
+
+def backbone_weights(state):
+    return {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}
+
+
+def test_the_pre_configs():
+    names = sorted(osp.basename(p) for p in PRE_CONFIGS)
+    assert len(names) == 6, names  # BCCD, Groceries and CamVid pairs
+
+
+@pytest.mark.parametrize('life', [False, True])
+def test_converted_file_holds_the_backbone_only(converted, life):
+    src, state, dst, summary = converted[life]
+    out = torch.load(dst, map_location='cpu', weights_only=True)
+    assert set(out) == {'state_dict', 'meta'}
+    expected = [k for k in state if k.startswith('backbone.')]
+    assert list(out['state_dict']) == expected == summary['kept']
+    assert all(torch.equal(out['state_dict'][k], state[k]) for k in expected)
+    assert summary['dropped'] == ['head.layers.head.weight', 'head.layers.head.bias']
+    assert sorted(summary['dropped_entries']) == ['message_hub', 'optimizer', 'param_schedulers']
+    assert any('.attn.qkv.life.' in k for k in expected) == life
+    meta = out['meta']
+    assert meta['epoch'] == 100 and meta['converted_from'] == osp.basename(src)
+    assert 'dataset_meta' not in meta  # only plain values are kept
+    assert osp.getsize(dst) < osp.getsize(src) / 2.5  # no AdamW moments (2 x the weights), no head
+
+
+def expected_pos_embed(pos, grid, mode):
+    """The 14 x 14 position grid of a 224 px classifier resized to ``grid`` (cls token first)."""
+    cls_tok, patches = pos[:, :1], pos[:, 1:]
+    img = patches.reshape(1, 14, 14, -1).permute(0, 3, 1, 2)
+    img = F.interpolate(img, size=grid, mode=mode, align_corners=False)
+    return torch.cat([cls_tok, img.permute(0, 2, 3, 1).reshape(1, grid[0] * grid[1], -1)], 1)
+
+
+def build_backbone(backbone_cfg):
+    import mmlife.models  # noqa: F401
+    from mmpretrain.registry import MODELS
+    return MODELS.build(dict(backbone_cfg))
+
+
+@pytest.mark.parametrize('config', PRE_CONFIGS, ids=osp.basename)
+def test_pre_config_loads_the_converted_backbone(converted, config):
+    cfg = Config.fromfile(config)
+    bcfg = cfg.model.backbone
+    life = bcfg.use_life
+    _, state, dst, _ = converted[life]
+    init = bcfg.init_cfg
+    assert init.type == 'Pretrained' and init.prefix == 'backbone.'
+    assert init.checkpoint == f'pretrain/{osp.basename(dst)}'  # the converter's output name
+
+    # strict: every key of the config's backbone, and nothing else (the position embedding is
+    # resized by the backbone's load hook from 14 x 14 to the input grid)
+    strict = build_backbone(dict(bcfg, init_cfg=None))
+    strict.load_state_dict(_load_checkpoint_with_prefix('backbone.', dst), strict=True)
+
+    # the config's own init_cfg path (mmengine's PretrainedInit, as the runner calls it)
+    backbone = build_backbone(dict(bcfg, init_cfg=dict(init, checkpoint=dst)))
+    backbone.init_weights()
+    size = bcfg.img_size if isinstance(bcfg.img_size, (tuple, list)) else (bcfg.img_size, ) * 2
+    grid = (size[0] // 16, size[1] // 16)  # 32 x 32 for DETR at 512, 22 x 30 for CamVid crops
+    want = backbone_weights(state)
+    got = backbone.state_dict()
+    assert set(got) == set(want)
+    for k, v in want.items():
+        if k == 'pos_embed':
+            ref = expected_pos_embed(v, grid, bcfg.get('interpolate_mode', 'bicubic'))
+            assert got[k].shape == (1, 1 + grid[0] * grid[1], 192)
+            torch.testing.assert_close(got[k], ref)
+            torch.testing.assert_close(strict.state_dict()[k], ref)
+        else:
+            assert torch.equal(got[k], v), k
+
+
+def test_check_config_refuses_a_life_checkpoint_for_a_plain_backbone(converted, tool, tmp_path):
+    src = converted[True][0]
+    plain = [p for p in PRE_CONFIGS if not Config.fromfile(p).model.backbone.use_life][0]
+    dst = tmp_path / 'out.pth'
+    with pytest.raises(ValueError, match=r'unexpected keys \[.*attn\.qkv\.life'):
+        tool.main([src, str(dst), '--check-config', plain])
+    assert not dst.exists()
+    tool.main([converted[False][0], str(dst), '--check-config', plain])  # the right one loads
+    assert dst.is_file()
+
+
+def test_bad_inputs(tmp_path, tool):
+    from mmlife.utils.convert import classifier_to_backbone
+    detector_like = tmp_path / 'detector.pth'
+    torch.save(dict(state_dict={'encoder.layers.0.weight': torch.zeros(2)}), detector_like)
+    with pytest.raises(ValueError, match=r"No key .* starts with 'backbone\.'.*encoder"):
+        tool.main([str(detector_like), str(tmp_path / 'out.pth')])
+    with pytest.raises(ValueError, match='overwrite'):
+        tool.main([str(detector_like), str(detector_like)])
+    with pytest.raises(ValueError, match='not tensors'):
+        classifier_to_backbone({'backbone.x': 1.0})
+    # a bare state dict is accepted too
+    out = classifier_to_backbone({'backbone.w': torch.ones(1), 'head.w': torch.ones(1)})
+    assert list(out['state_dict']) == ['backbone.w'] and out['meta'] == {}

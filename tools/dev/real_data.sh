@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# Real-data runs on one GPU machine: LIFE vs no LIFE on CIFAR-10, Imagenette, BCCD, Groceries and
+# CamVid (docs/results.md).
+# Every run is tools/train.py / tools/test.py on a repo config; overrides are only --cfg-options,
+# written to $RUNS/<run>/command.txt. Phases, so that one long job can span several calls:
+#
+#   tools/dev/real_data.sh setup            # OpenMMLab wheels (WHEELS dir) -> /tmp/site
+#   tools/dev/real_data.sh data             # data/*.tar.xz (or its split parts *.tar.xz.part-*)
+#                                           # -> /tmp/mmlife_data, linked under data/
+#   tools/dev/real_data.sh start cifar bccd camvid   # both arms of each, in the background (setsid)
+#   tools/dev/real_data.sh start imagenette # DeiT-T and DeiT-T-LIFE classifiers on Imagenette
+#   tools/dev/real_data.sh pretrain         # their last checkpoints -> pretrain/*_imagenette_backbone.pth
+#   tools/dev/real_data.sh start groceries  # the six DETR variants from random init on Groceries
+#   tools/dev/real_data.sh start groceries-pre bccd-pre camvid-pre   # the Imagenette-pre-trained pairs
+#   tools/dev/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
+#   tools/dev/real_data.sh test             # tools/test.py on each run's last checkpoint
+#   tools/dev/real_data.sh figures          # Dense Roll-Out comparisons of the BCCD / CamVid /
+#                                           # Groceries pairs
+#   tools/dev/real_data.sh collect DIR      # logs (one tarball), fp16 weights of the CIFAR runs,
+#                                           # the Imagenette backbones (pretrain/)
+#
+# Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
+# CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
+# SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs).
+# IMAGENETTE_EPOCHS (100, the config's own), IMAGENETTE_BATCH (256; --auto-scale-lr scales the
+# DeiT lr 5e-4 per 512 images to it), IMAGENETTE_WORKERS (6), GROCERIES_EPOCHS (150, the config's),
+# GROCERIES_ARMS (the six "backbone_variant" names; pick some to re-run them alone),
+# GPUS ("0 1": runs started by one call go to these GPUs in turn; unset: the default GPU).
+# MMLIFE_LIFE_IMPL=fast forces the Triton LIFE path (and goes into command.txt).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-/tmp/runs}
+WHEELS=${WHEELS:-.whl_gpu}
+CIFAR_EPOCHS=${CIFAR_EPOCHS:-100}
+BCCD_EPOCHS=${BCCD_EPOCHS:-150}
+CAMVID_ITERS=${CAMVID_ITERS:-10000}
+IMAGENETTE_EPOCHS=${IMAGENETTE_EPOCHS:-100}
+IMAGENETTE_BATCH=${IMAGENETTE_BATCH:-256}
+IMAGENETTE_WORKERS=${IMAGENETTE_WORKERS:-6}
+GROCERIES_EPOCHS=${GROCERIES_EPOCHS:-150}
+GROCERIES_ARMS=${GROCERIES_ARMS:-deit-tiny_encdec deit-tiny_encdec-linear deit-tiny_encdec-life \
+deit-tiny-life_encdec deit-tiny-life_encdec-linear deit-tiny-life_encdec-life}
+# the Imagenette-pre-trained pairs: DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE
+PRE_PAIR="deit-tiny-imagenette-pre_encdec-linear deit-tiny-life-imagenette-pre_encdec-life"
+read -ra GPU_LIST <<< "${GPUS:-}"
+N_LAUNCHED=0
+export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONUNBUFFERED=1
+# dataloader workers are processes: one BLAS/OpenMP thread each, or 16-core machines thrash
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+CIFAR_WORKERS=${CIFAR_WORKERS:-4}
+CIFAR_ARMS=${CIFAR_ARMS:-deit-tiny deit-tiny-life}
+PY=${PY:-python3}
+SEED=${SEED:-0}
+SUFFIX=$([ "$SEED" = 0 ] || echo "_seed$SEED")  # run names: camvid_deit-tiny, camvid_deit-tiny_seed1
+
+launch() {  # launch NAME CONFIG [train.py args...]
+    local name=$1 config=$2; shift 2
+    local dir=$RUNS/$name
+    mkdir -p "$dir"
+    # GPUS set: this run's GPU, in turn (not part of the recipe, so not in command.txt)
+    local gpu=
+    [ ${#GPU_LIST[@]} -gt 0 ] && gpu=${GPU_LIST[$((N_LAUNCHED % ${#GPU_LIST[@]}))]}
+    N_LAUNCHED=$((N_LAUNCHED + 1))
+    # the LIFE implementation is part of the command when it is forced (MMLIFE_LIFE_IMPL=fast)
+    echo "${MMLIFE_LIFE_IMPL:+MMLIFE_LIFE_IMPL=$MMLIFE_LIFE_IMPL }$PY tools/train.py $config --work-dir $dir $*" \
+        > "$dir/command.txt"
+    env ${gpu:+CUDA_VISIBLE_DEVICES=$gpu} \
+        setsid nohup $PY tools/train.py "$config" --work-dir "$dir" "$@" > "$dir/train.log" 2>&1 &
+    echo "started $name (pid $!${gpu:+, GPU $gpu}): $(cat "$dir/command.txt")"
+}
+
+config_of() {  # the config a run was launched with (the word after tools/train.py in command.txt)
+    awk '{for (i = 1; i < NF; i++) if ($i == "tools/train.py") print $(i + 1)}' "$1/command.txt"
+}
+
+have_pretrain() {  # the Imagenette backbones that the *-imagenette-pre configs load
+    local arm missing=0
+    for arm in deit-tiny deit-tiny-life; do
+        [ -f "pretrain/${arm}_imagenette_backbone.pth" ] ||
+            { echo "pretrain/${arm}_imagenette_backbone.pth is missing: run 'start imagenette'" \
+                   "then 'pretrain'"; missing=1; }
+    done
+    return $missing
+}
+
+n_runs() {  # training runs alive: train.py processes whose parent is no train.py (not workers)
+    ps -eo pid=,ppid=,args= | awk '/[t]ools\/train.py/ {pid[$1] = 1; ppid[$1] = $2}
+        END {n = 0; for (p in pid) if (!(ppid[p] in pid)) n++; print n}'
+}
+
+case ${1:-} in
+setup)
+    $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/site "$WHEELS"/*.whl
+    # The GPU image ships transformers 5, and with pycocotools present mmpretrain 1.2.0 then imports
+    # its BLIP models, which need transformers 4 and fail at import. A metadata-only stub at the
+    # front of the path reports transformers 0.0.0, so mmpretrain registers placeholders instead.
+    mkdir -p /tmp/site/transformers-0.0.0.dist-info
+    printf 'Metadata-Version: 2.1\nName: transformers\nVersion: 0.0.0\n' \
+        > /tmp/site/transformers-0.0.0.dist-info/METADATA
+    $PY -c "import importlib, torch, mmcv, mmcv._ext, mmengine, mmpretrain; \
+print('torch', torch.__version__, torch.cuda.get_device_name(), '| mmcv', mmcv.__version__); \
+[print(m, importlib.import_module(m).__version__) for m in ('mmdet', 'mmseg') \
+ if importlib.util.find_spec(m)]"
+    ;;
+data)
+    mkdir -p /tmp/mmlife_data data
+    # an archive too large for one device call (imagenette_160.tar.xz with the tree is over 64 MiB)
+    # comes in parts made by `split -b 40M X.tar.xz X.tar.xz.part-`: joined here
+    # (only once every part is there: the joined file must pass `xz -t`)
+    for first in data/*.tar.xz.part-aa; do
+        [ -e "$first" ] && [ ! -f "${first%.part-aa}" ] || continue
+        whole=${first%.part-aa}
+        cat "${first%-aa}"-* > "$whole.tmp"
+        if xz -t "$whole.tmp" 2>/dev/null; then mv "$whole.tmp" "$whole"
+        else rm -f "$whole.tmp"; echo "$whole: parts incomplete ($(ls "${first%-aa}"-* | wc -l) so far)"; fi
+    done
+    for a in data/*.tar.xz; do
+        [ -f "$a" ] || continue
+        [ -f "/tmp/mmlife_data/.$(basename "$a")" ] && continue
+        tar -xJf "$a" -C /tmp/mmlife_data && touch "/tmp/mmlife_data/.$(basename "$a")"
+    done
+    [ -d /tmp/mmlife_data/cifar10_jpeg ] && ln -sfn /tmp/mmlife_data/cifar10_jpeg data/cifar10
+    [ -d /tmp/mmlife_data/BCCD ] && ln -sfn /tmp/mmlife_data/BCCD data/BCCD
+    [ -d /tmp/mmlife_data/camvid_jpg/CamVid ] && ln -sfn /tmp/mmlife_data/camvid_jpg/CamVid data/CamVid
+    [ -d /tmp/mmlife_data/Groceries ] && ln -sfn /tmp/mmlife_data/Groceries data/Groceries
+    [ -d /tmp/mmlife_data/imagenette_160 ] && ln -sfn /tmp/mmlife_data/imagenette_160 data/imagenette
+    ls -l data/
+    ;;
+start)
+    shift
+    for task in "$@"; do
+        case $task in
+        cifar)
+            for arm in $CIFAR_ARMS; do
+                launch "cifar10_$arm$SUFFIX" "configs/classification/deit/${arm}_p4_8xb64_cifar10.py" --amp \
+                    --cfg-options optim_wrapper.dtype=bfloat16 \
+                    train_dataloader.batch_size=512 train_dataloader.num_workers="$CIFAR_WORKERS" \
+                    val_dataloader.batch_size=1000 val_dataloader.num_workers=2 \
+                    train_cfg.max_epochs="$CIFAR_EPOCHS" train_cfg.val_interval=5 \
+                    default_hooks.checkpoint.interval=10 default_hooks.logger.interval=20 \
+                    randomness.seed="$SEED"
+            done ;;
+        bccd)
+            for arm in deit-tiny_encdec-linear deit-tiny-life_encdec-life; do
+                launch "bccd_$arm$SUFFIX" "configs/detection/detr/detr_${arm}_1xb4-300e_bccd-512x512.py" \
+                    --cfg-options train_cfg.max_epochs="$BCCD_EPOCHS" train_cfg.val_interval=10 \
+                    param_scheduler.0.end="$BCCD_EPOCHS" \
+                    "param_scheduler.0.milestones=[$((BCCD_EPOCHS * 2 / 3))]" \
+                    default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
+            done ;;
+        imagenette)
+            # 9,469 images: batch 256 (37 steps an epoch) rather than the recipe's 512 (18)
+            for arm in deit-tiny deit-tiny-life; do
+                launch "imagenette_$arm$SUFFIX" "configs/classification/deit/${arm}_p16_8xb64_imagenette.py" \
+                    --amp --auto-scale-lr --cfg-options optim_wrapper.dtype=bfloat16 \
+                    train_dataloader.batch_size="$IMAGENETTE_BATCH" \
+                    train_dataloader.num_workers="$IMAGENETTE_WORKERS" \
+                    val_dataloader.batch_size=256 val_dataloader.num_workers=2 \
+                    train_cfg.max_epochs="$IMAGENETTE_EPOCHS" train_cfg.val_interval=5 \
+                    default_hooks.logger.interval=10 randomness.seed="$SEED"
+            done ;;
+        groceries)
+            for arm in $GROCERIES_ARMS; do
+                launch "groceries_$arm$SUFFIX" "configs/detection/detr/detr_${arm}_1xb16-150e_groceries-320x320.py" \
+                    --cfg-options train_cfg.max_epochs="$GROCERIES_EPOCHS" train_cfg.val_interval=10 \
+                    param_scheduler.0.end="$GROCERIES_EPOCHS" \
+                    "param_scheduler.0.milestones=[$((GROCERIES_EPOCHS * 2 / 3))]" \
+                    default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
+            done ;;
+        groceries-pre|bccd-pre)
+            have_pretrain || exit 1
+            for arm in $PRE_PAIR; do
+                if [ "$task" = groceries-pre ]; then
+                    epochs=$GROCERIES_EPOCHS
+                    config=configs/detection/detr/detr_${arm}_1xb16-150e_groceries-320x320.py
+                else
+                    epochs=$BCCD_EPOCHS
+                    config=configs/detection/detr/detr_${arm}_1xb4-300e_bccd-512x512.py
+                fi
+                launch "${task%-pre}_$arm$SUFFIX" "$config" \
+                    --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval=10 \
+                    param_scheduler.0.end="$epochs" "param_scheduler.0.milestones=[$((epochs * 2 / 3))]" \
+                    default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
+            done ;;
+        camvid-pre)
+            have_pretrain || exit 1
+            for arm in deit-tiny deit-tiny-life; do
+                launch "camvid_${arm}_imagenette-pre$SUFFIX" \
+                    "configs/segmentation/linear/linear_${arm}_imagenette-pre_1xb8-10k_camvid-352x480.py" \
+                    --cfg-options train_cfg.max_iters="$CAMVID_ITERS" train_cfg.val_interval=1000 \
+                    param_scheduler.0.end="$CAMVID_ITERS" \
+                    default_hooks.checkpoint.interval=1000 randomness.seed="$SEED"
+            done ;;
+        camvid)
+            for arm in deit-tiny deit-tiny-life; do
+                launch "camvid_$arm$SUFFIX" "configs/segmentation/linear/linear_${arm}_1xb8-10k_camvid-352x480.py" \
+                    --cfg-options train_cfg.max_iters="$CAMVID_ITERS" train_cfg.val_interval=1000 \
+                    param_scheduler.0.end="$CAMVID_ITERS" \
+                    default_hooks.checkpoint.interval=1000 randomness.seed="$SEED"
+            done ;;
+        *) echo "unknown task $task"; exit 2 ;;
+        esac
+    done ;;
+wait)
+    end=$((SECONDS + ${2:-60}))
+    while :; do
+        running=$(n_runs)
+        [ "$running" -eq 0 ] || [ $SECONDS -ge $end ] && break
+        sleep 20
+    done
+    for log in "$RUNS"/*/train.log; do
+        echo "== $(basename "$(dirname "$log")"): $(grep -E 'Epoch\(train\)|Iter\(train\)' "$log" | tail -n1 | cut -c1-160)"
+        grep -E 'Epoch\(val\)|Iter\(val\)' "$log" | tail -n1 | cut -c1-200
+        grep -E 'Error|Traceback' "$log" | tail -n2
+    done
+    echo "runs still training: $(n_runs)"
+    command -v nvidia-smi >/dev/null &&
+        nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
+    ;;
+pretrain)
+    # the last checkpoint of each Imagenette classifier -> the backbone init file of the
+    # *-imagenette-pre configs (checked: it loads into the CamVid config's backbone)
+    mkdir -p pretrain
+    for arm in deit-tiny deit-tiny-life; do
+        dir=$RUNS/imagenette_$arm$SUFFIX
+        ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || { echo "$dir: no checkpoint"; continue; }
+        cmd=(tools/model_converters/cls2backbone.py "$ckpt" "pretrain/${arm}_imagenette_backbone.pth"
+             --check-config "configs/segmentation/linear/linear_${arm}_imagenette-pre_1xb8-10k_camvid-352x480.py")
+        echo "$PY ${cmd[*]}" | tee "$dir/pretrain_command.txt"
+        $PY "${cmd[@]}" || exit 1
+    done ;;
+test)
+    for dir in "$RUNS"/*/; do
+        name=$(basename "$dir")
+        ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || { echo "$name: no checkpoint"; continue; }
+        config=$(config_of "$dir")
+        echo "$PY tools/test.py $config $ckpt --work-dir $dir/test" > "$dir/test_command.txt"
+        $PY tools/test.py "$config" "$ckpt" --work-dir "$dir/test" > "$dir/test.log" 2>&1
+        echo "$name: $(tail -n1 "$dir/test.log")"
+    done ;;
+figures)
+    # one Dense Roll-Out comparison (no LIFE above, LIFE below) per pair on two test images,
+    # written to $RUNS/figures (collect packs it with the logs)
+    figure_pair() {  # figure_pair TASK IMAGES...: the task's first random-init runs, no LIFE / LIFE
+        local task=$1 runs; shift
+        runs=$(ls -d "$RUNS/${task}"_*/ 2>/dev/null | grep -v imagenette-pre)
+        figure_runs "$task" "$(grep -v life <<< "$runs" | head -n1)" \
+            "$(grep life <<< "$runs" | head -n1)" "$@"
+    }
+    figure_runs() {  # figure_runs NAME BASE_RUN LIFE_RUN IMAGES...
+        local task=$1 base=$2 life=$3; shift 3
+        [ -d "$base" ] && [ -d "$life" ] || { echo "$task: no pair of runs in $RUNS"; return; }
+        local cmd=(tools/visualization/compare_rollout.py
+                   "$(config_of "$base")" "$(cat "$base/last_checkpoint")"
+                   "$(config_of "$life")" "$(cat "$life/last_checkpoint")"
+                   "$@" --names no-LIFE LIFE --out "$RUNS/figures/$task")
+        echo "$PY ${cmd[*]}" | tee -a "$RUNS/figures/commands.txt"
+        $PY "${cmd[@]}" 2>&1 | tail -n3
+    }
+    mkdir -p "$RUNS/figures"
+    figure_pair bccd $(head -n2 data/BCCD/ImageSets/Main/test.txt |
+                       sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|') --score-thr 0.3
+    figure_pair camvid $(ls data/CamVid/test/* | head -n2)
+    # Groceries: DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE, random init and
+    # Imagenette-pre-trained
+    groceries_imgs=$(head -n2 data/Groceries/ImageSets/Main/test.txt 2>/dev/null |
+                     sed 's|^|data/Groceries/JPEGImages/|; s|$|.jpg|')
+    for pre in "" -imagenette-pre; do
+        figure_runs "groceries$pre" "$RUNS/groceries_deit-tiny${pre}_encdec-linear$SUFFIX" \
+            "$RUNS/groceries_deit-tiny-life${pre}_encdec-life$SUFFIX" $groceries_imgs --score-thr 0.3
+    done
+    ;;
+collect)
+    out=${2:?collect needs a folder}
+    mkdir -p "$out"
+    (cd "$RUNS" && tar -czf "$out/logs.tar.gz" --exclude='*.pth' --exclude='*.pkl' .)
+    for dir in "$RUNS"/cifar10_*/; do
+        ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || continue
+        $PY - "$ckpt" "$out/$(basename "$dir").pth" <<'PY'
+import sys, torch
+import mmlife  # noqa: F401  (the checkpoint allowlist)
+ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
+meta = {k: v for k, v in ckpt.get('meta', {}).items() if isinstance(v, (int, float, str))}
+torch.save({'state_dict': {k: v.half() if v.is_floating_point() else v
+                           for k, v in ckpt['state_dict'].items()}, 'meta': meta}, sys.argv[2])
+PY
+    done
+    # the Imagenette backbones (not in the repo; the *-imagenette-pre configs read them)
+    ls pretrain/*_imagenette_backbone.pth >/dev/null 2>&1 &&
+        mkdir -p "$out/pretrain" && cp pretrain/*_imagenette_backbone.pth "$out/pretrain/"
+    ls -la "$out" ;;
+*)
+    sed -n '2,29p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,221 @@
+"""Write the model zoo: each config family's ``metafile.yml``, the root ``model-index.yml``, and the
+model zoo tables of ``configs/{classification,detection,segmentation}/README.md``.
+
+    python tools/misc/gen_metafiles.py            # measure every config (minutes of CPU)
+    python tools/misc/gen_metafiles.py --reuse    # keep the measured numbers of listed configs
+
+Every config of a family becomes one model (``Name`` = the config's file name), with its
+parameters and multiply-adds (``FLOPs``, mmengine's convention: one multiply-add = one "flop",
+attention matmuls included) measured by ``mmlife.analysis.complexity`` (what
+``tools/analysis_tools/get_flops.py`` prints) on one image at the config's input size.
+``Results`` are written only for the runs in ``RUNS``, read from their logs under ``docs/logs``;
+the logs are linked from the model (``Training Log``) and from the README tables. There are no public checkpoints, so no model has ``Weights``.
+"""
+import argparse
+import json
+import os.path as osp
+import re
+import statistics
+import sys
+from glob import glob
+
+import yaml
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+LIFE_PAPER = dict(
+    Title='Enhancing Performance of Vision Transformers on Small Datasets through Local '
+    'Inductive Bias Incorporation',
+    URL='https://arxiv.org/abs/2305.08551')
+TASKS = dict(classification='Image Classification', detection='Object Detection',
+             segmentation='Semantic Segmentation')
+
+#: family folder -> (collection name, architectures, paper)
+FAMILIES = {
+    'classification/deit': ('DeiT-LIFE', ['Vision Transformer', 'LIFE'], LIFE_PAPER),
+    'classification/t2t_vit': ('T2T-ViT-LIFE', ['Tokens-to-Token ViT', 'LIFE'], LIFE_PAPER),
+    'classification/swinv2': ('SwinV2-LIFE', ['Swin Transformer V2', 'LIFE'], LIFE_PAPER),
+    'classification/resnet': ('ResNet (LIFE baselines)', ['ResNet'], LIFE_PAPER),
+    'classification/demo': ('DeiT-LIFE digits demo', ['Vision Transformer', 'LIFE'], LIFE_PAPER),
+    'detection/detr': ('DETR-LIFE', ['DETR', 'Vision Transformer', 'LIFE'], LIFE_PAPER),
+    'segmentation/linear': ('Linear-LIFE', ['Vision Transformer', 'LIFE', 'Linear head'],
+                            LIFE_PAPER),
+}
+
+#: first token of the config name's last part (the training data in OpenMMLab's naming, after
+#: any ``-pre`` pretraining part) -> the dataset, as OpenMMLab metafiles name them
+DATASETS = {'cifar10': 'CIFAR-10', 'cifar100': 'CIFAR-100', 'tinyimagenet': 'Tiny-ImageNet',
+            'imagenet100': 'ImageNet-100', 'in1k': 'ImageNet-1k', 'imagenette': 'Imagenette',
+            'digits': 'scikit-learn digits', 'voc0712': 'PASCAL VOC', 'bccd': 'BCCD',
+            'groceries': 'Groceries', 'cityscapes': 'Cityscapes', 'camvid': 'CamVid'}
+
+
+def test_log_metrics(path):
+    """The metrics dict printed at the end of a ``tools/test.py`` log."""
+    with open(path) as f:
+        last = [line for line in f if line.startswith('{')][-1]
+    return {k: float(v) for k, v in
+            json.loads(re.sub(r'np\.float\d+\(([^)]*)\)', r'\1', last).replace("'", '"')).items()}
+
+
+def last_val(path, key):
+    """``key`` of the last validation in an mmengine ``*_log.json``."""
+    with open(path) as f:
+        return [json.loads(line) for line in f if key in line][-1][key]
+
+
+def cifar(run, test_log=True):
+    """Top-1 of a CIFAR-10 run: its test log, or its last validation (the val split is the
+    10,000-image test split in these configs)."""
+    base = f'docs/logs/cifar10_100e/{run}'
+    if test_log:
+        top1 = test_log_metrics(osp.join(REPO, base, 'test.log'))['accuracy/top1']
+    else:
+        top1 = last_val(osp.join(REPO, base, 'train_log.json'), 'accuracy/top1')
+    return {'Top 1 Accuracy': round(top1, 2)}, [f'{base}/train.log']
+
+
+def camvid(arm):
+    """Test mIoU of CamVid, mean of the seeds 0, 1 and 2."""
+    runs = [f'docs/logs/camvid/camvid_{arm}{s}' for s in ('', '_seed1', '_seed2')]
+    miou = [test_log_metrics(osp.join(REPO, r, 'test.log'))['mIoU'] for r in runs]
+    return {'mIoU': round(statistics.mean(miou), 2)}, [f'{r}/train.log' for r in runs]
+
+
+def bccd(run):
+    """Test mAP (IoU 0.5) and F1 of a BCCD run, in %."""
+    base = f'docs/logs/bccd/{run}'
+    m = test_log_metrics(osp.join(REPO, base, 'test.log'))
+    return ({'mAP': round(100 * m['pascal_voc/mAP'], 2), 'F1': round(100 * m['det_f1/F1'], 2)},
+            [f'{base}/train.log'])
+
+
+#: config name -> (how to read its results, the training budget where it differs from the config)
+RUNS = {
+    'deit-tiny_p4_8xb64_cifar10': (lambda: cifar('cifar10_deit-tiny', test_log=False),
+                                   '100 of 300 epochs, 1 GPU x 512'),
+    'deit-tiny-life_p4_8xb64_cifar10': (lambda: cifar('cifar10_deit-tiny-life'),
+                                        '100 of 300 epochs, 1 GPU x 512'),
+    'linear_deit-tiny_1xb8-10k_camvid-352x480': (lambda: camvid('deit-tiny'),
+                                                 '8k of 10k iterations, mean of 3 seeds'),
+    'linear_deit-tiny-life_1xb8-10k_camvid-352x480': (lambda: camvid('deit-tiny-life'),
+                                                      '8k of 10k iterations, mean of 3 seeds'),
+    'detr_deit-tiny_encdec-linear_1xb4-300e_bccd-512x512': (
+        lambda: bccd('bccd_deit-tiny_encdec-linear'), '25 of 300 epochs'),
+    'detr_deit-tiny-life_encdec-life_1xb4-300e_bccd-512x512': (
+        lambda: bccd('bccd_deit-tiny-life_encdec-life'), '25 of 300 epochs'),
+}
+
+
+def dataset_of(name):
+    token = name.split('_')[-1].split('-')[0]
+    if token not in DATASETS:
+        raise ValueError(f'{name}: no dataset known for {token!r}; add it to DATASETS')
+    return DATASETS[token]
+
+
+def measure(config):
+    """``(params, MACs)`` of the config's model (``mmlife.analysis.complexity``)."""
+    from mmlife.analysis.complexity import complexity
+    r = complexity(osp.join(REPO, config))
+    return int(r['params']), int(r['macs'])
+
+
+def family_metafile(family, reuse):
+    collection, arch, paper = FAMILIES[family]
+    task, readme = TASKS[family.split('/')[0]], f'configs/{family.split("/")[0]}/README.md'
+    path = osp.join(REPO, 'configs', family, 'metafile.yml')
+    known = {}
+    if reuse and osp.isfile(path):
+        with open(path) as f:
+            known = {m['Name']: m['Metadata'] for m in yaml.safe_load(f)['Models']}
+    models = []
+    for cfg_path in sorted(glob(osp.join(REPO, 'configs', family, '*.py'))):
+        name = osp.basename(cfg_path)[:-3]
+        config = osp.relpath(cfg_path, REPO)
+        if name in known:
+            params, flops = known[name]['Parameters'], known[name]['FLOPs']
+        else:
+            print(f'measuring {config}', flush=True)
+            params, flops = measure(config)
+        model = {
+            'Name': name,
+            'In Collection': collection,
+            'Config': config,
+            'Metadata': {'Training Data': dataset_of(name), 'Parameters': params,
+                         'FLOPs': flops},
+        }
+        if name in RUNS:
+            read, budget = RUNS[name]
+            metrics, logs = read()
+            model['Results'] = [dict(Task=task, Dataset=dataset_of(name), Metrics=metrics)]
+            model['Training Budget'] = budget
+            model['Training Log'] = logs
+        models.append(model)
+    collections = [{'Name': collection, 'Metadata': {'Architecture': arch}, 'Paper': paper,
+                    'README': readme}]
+    return path, dict(Collections=collections, Models=models)
+
+
+def zoo_table(metafiles):
+    """The model zoo tables (Markdown) of one task's metafiles, one per collection."""
+    parts = []
+    for data in metafiles:
+        lines = [f"### {data['Collections'][0]['Name']}", '',
+                 '| config | params (M) | GMACs | result (test split) | budget | log |',
+                 '| --- | ---: | ---: | --- | --- | --- |']
+        for m in data['Models']:
+            md = m['Metadata']
+            result = budget = log = '-'
+            if 'Results' in m:
+                r = m['Results'][0]
+                metrics = ', '.join(f'{k} {v:.2f}' for k, v in r['Metrics'].items())
+                result, budget = f"{r['Dataset']}: {metrics}", m['Training Budget']
+                logs = m['Training Log']
+                names = ['log'] if len(logs) == 1 else [f'seed {i}' for i in range(len(logs))]
+                log = ', '.join(f'[{n}](../../{p})' for n, p in zip(names, logs))
+            cfg = m['Config'].split('/', 2)[2]
+            lines.append(f"| [{m['Name']}]({cfg}) | {md['Parameters'] / 1e6:.2f} | "
+                         f"{md['FLOPs'] / 1e9:.2f} | {result} | {budget} | {log} |")
+        parts.append('\n'.join(lines))
+    return '\n\n'.join(parts)
+
+
+START, END = '<!-- model-zoo:start -->', '<!-- model-zoo:end -->'
+
+
+def replace_table(readme_text, table):
+    """``readme_text`` with the part between the model-zoo markers replaced by ``table``."""
+    if START not in readme_text or END not in readme_text:
+        raise ValueError(f'the README needs the markers {START} and {END}')
+    head, rest = readme_text.split(START, 1)
+    return f'{head}{START}\n{table}\n{END}{rest.split(END, 1)[1]}'
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--reuse', action='store_true',
+                        help='keep Parameters/FLOPs of configs the metafiles already list')
+    args = parser.parse_args()
+    by_task = {}
+    for family in FAMILIES:
+        path, data = family_metafile(family, args.reuse)
+        with open(path, 'w') as f:
+            yaml.safe_dump(data, f, sort_keys=False, width=100)
+        by_task.setdefault(family.split('/')[0], []).append(data)
+        print(f'wrote {osp.relpath(path, REPO)} ({len(data["Models"])} models)')
+    index = {'Import': [f'configs/{family}/metafile.yml' for family in FAMILIES]}
+    with open(osp.join(REPO, 'model-index.yml'), 'w') as f:
+        yaml.safe_dump(index, f, sort_keys=False)
+    for task, metafiles in by_task.items():
+        readme = osp.join(REPO, 'configs', task, 'README.md')
+        with open(readme) as f:
+            text = f.read()
+        with open(readme, 'w') as f:
+            f.write(replace_table(text, zoo_table(metafiles)))
+        print(f'updated {osp.relpath(readme, REPO)}')
+
+
+if __name__ == '__main__':
+    main()
