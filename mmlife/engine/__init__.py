@@ -1,15 +1,17 @@
-"""Training-runtime parts of mmlife: crash-safe checkpoints, exact resume, work-dir checks, and an
-optimizer constructor with few parameter groups.
+"""Training-runtime parts of mmlife: crash-safe checkpoints, exact resume, work-dir checks, an
+optimizer constructor with few parameter groups, and an eager optimizer step for mmengine's
+``compile=True``.
 
-Importing it registers :class:`AtomicCheckpointHook`, :class:`EpochSeedHook` and
-:class:`MergedGroupsOptimWrapperConstructor` in mmengine's root registries, where the mmpretrain,
-mmdet and mmseg scopes all find them. It imports only mmengine, numpy and torch (never
-mmpretrain, mmdet or mmseg); ``import mmlife`` imports it.
+Importing it registers :class:`AtomicCheckpointHook`, :class:`EpochSeedHook`,
+:class:`EagerOptimizerStepHook` and :class:`MergedGroupsOptimWrapperConstructor` in mmengine's
+root registries, where the mmpretrain, mmdet and mmseg scopes all find them. It imports only
+mmengine, numpy and torch (never mmpretrain, mmdet or mmseg); ``import mmlife`` imports it.
 """
-from .hooks import AtomicCheckpointHook, EpochSeedHook, atomic_write_text, epoch_seed
+from .hooks import (AtomicCheckpointHook, EagerOptimizerStepHook, EpochSeedHook,
+                    atomic_write_text, epoch_seed)
 from .optimizers import MergedGroupsOptimWrapperConstructor, merge_param_groups
 from .work_dir import WorkDirError, check_work_dir, checkpoints_in, resolve_last_checkpoint
 
-__all__ = ['AtomicCheckpointHook', 'EpochSeedHook', 'atomic_write_text', 'epoch_seed',
-           'MergedGroupsOptimWrapperConstructor', 'merge_param_groups',
+__all__ = ['AtomicCheckpointHook', 'EagerOptimizerStepHook', 'EpochSeedHook', 'atomic_write_text',
+           'epoch_seed', 'MergedGroupsOptimWrapperConstructor', 'merge_param_groups',
            'WorkDirError', 'check_work_dir', 'checkpoints_in', 'resolve_last_checkpoint']

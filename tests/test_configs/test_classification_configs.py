@@ -78,8 +78,10 @@ def test_official_recipe_adds_repeated_augmentation_and_ema(arm):
                                        seed=0))
     indices = list(sampler)
     assert len(indices) == 12 and len(set(indices)) < 12  # repeats, same epoch length
-    hook, = cfg.custom_hooks
-    assert hook.type == 'EMAHook' and abs(1 - hook.momentum - 0.99996) < 1e-12
+    # the base's EagerOptimizerStepHook is kept next to the EMA
+    assert [h.type for h in cfg.custom_hooks] == ['EagerOptimizerStepHook', 'EMAHook']
+    hook = cfg.custom_hooks[1]
+    assert abs(1 - hook.momentum - 0.99996) < 1e-12
     HOOKS.build(hook)
 
 

@@ -1,4 +1,4 @@
-"""tools/analysis_tools/life_bf16_error_model.py: its exact chain is LIFE's backward, and its bf16
+"""tools/dev/life_bf16_error_model.py: its exact chain is LIFE's backward, and its bf16
 models give errors of bf16 size (the reference path's model above the fast path's)."""
 import torch
 
@@ -7,7 +7,7 @@ from mmlife.models import LIFE
 
 
 def test_chain_is_lifes_backward_and_bf16_errors_are_plausible():
-    tool = load_tool('tools', 'analysis_tools', 'life_bf16_error_model.py')
+    tool = load_tool('tools', 'dev', 'life_bf16_error_model.py')
     torch.manual_seed(0)
     C, hw, E = 48, (5, 6), 1
     life = LIFE(C, kernel_sizes=(1, 3, 5)).double()

@@ -1,9 +1,12 @@
 # Runtime shared by every mmlife classification config (mmpretrain scope).
 default_scope = 'mmpretrain'
 # mmlife.datasets: ClassFolderDataset, the image-folder dataset of the small-image bases;
-# mmlife.engine: the checkpoint and seed hooks and the optimizer constructor
+# mmlife.engine: the checkpoint, seed and eager-optimizer-step hooks and the optimizer constructor
 custom_imports = dict(imports=['mmlife.models', 'mmlife.datasets', 'mmlife.engine'],
                       allow_failed_imports=False)
+# with `compile=True` (torch.compile of the train step) the optimizer step stays eager; a no-op
+# otherwise (see mmlife.engine.EagerOptimizerStepHook)
+custom_hooks = [dict(type='EagerOptimizerStepHook')]
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -3,4 +3,6 @@
 # validation, testing and the saved `ema_` weights use the averaged model.
 _base_ = './default_runtime.py'
 
-custom_hooks = [dict(type='EMAHook', momentum=4e-5, priority='ABOVE_NORMAL')]
+# (a list replaces the base's: the eager optimizer step hook is listed again)
+custom_hooks = [dict(type='EagerOptimizerStepHook'),
+                dict(type='EMAHook', momentum=4e-5, priority='ABOVE_NORMAL')]

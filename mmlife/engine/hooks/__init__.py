@@ -1,4 +1,6 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook, atomic_write_text
+from .eager_optimizer_step_hook import EagerOptimizerStepHook
 from .epoch_seed_hook import EpochSeedHook, epoch_seed
 
-__all__ = ['AtomicCheckpointHook', 'EpochSeedHook', 'atomic_write_text', 'epoch_seed']
+__all__ = ['AtomicCheckpointHook', 'EagerOptimizerStepHook', 'EpochSeedHook', 'atomic_write_text',
+           'epoch_seed']

@@ -8,8 +8,9 @@ builds an ``(B, C, H, W)`` map. Two kernels:
     made on the fly by a *prologue*: a plain (grouped) load, or a depthwise ``KS x KS`` conv of
     a source tensor over each token's grid neighbours (extra tokens pass through unchanged),
     optionally transposed (the conv's input gradient), optionally plus a second (grouped)
-    tensor. The A tile can also be stored (for the weight and bias gradients, which the caller
-    computes from the stored tile). A launch that stores its A tile must not be
+    tensor. The A tile can also be stored, at row stride ``AST_RS`` (for the weight and bias
+    gradients, which the caller computes from the stored tile; every scale's tile goes to its
+    column block of one buffer, so that one sum gives all bias gradients). A launch that stores its A tile must not be
     software-pipelined (``num_stages=1``, enforced by the launcher): Triton's pipeliner gives a
     load with a second, non-dot user a single shared-memory buffer while it keeps a wgmma in
     flight, and the next tile's prefetch then overwrites the operand of that wgmma (this, and an
@@ -49,7 +50,7 @@ def life_gemm_kernel(
         G_RS: tl.constexpr, G_PS: tl.constexpr, G_D: tl.constexpr, G_OFF: tl.constexpr,
         W_SK: tl.constexpr, W_SN: tl.constexpr,
         OUT_RS: tl.constexpr, OUT_PS: tl.constexpr, OUT_D: tl.constexpr, OUT_OFF: tl.constexpr,
-        S0_N: tl.constexpr, S1_N: tl.constexpr,
+        AST_RS: tl.constexpr, S0_N: tl.constexpr, S1_N: tl.constexpr,
         KS: tl.constexpr, FLIP: tl.constexpr, HAS_CB: tl.constexpr, HAS_MASK: tl.constexpr,
         HAS_G: tl.constexpr, HAS_BIAS: tl.constexpr, STORE_A: tl.constexpr,
         DOT_DTYPE: tl.constexpr, PRECISION: tl.constexpr,
@@ -125,7 +126,7 @@ def life_gemm_kernel(
             a += g.to(tl.float32)
         a_lp = a.to(DOT_DTYPE)
         if STORE_A:
-            tl.store(ast_ptr + rows64[:, None] * K + kk[None, :],
+            tl.store(ast_ptr + rows64[:, None] * AST_RS + kk[None, :],
                      a_lp.to(ast_ptr.dtype.element_ty), mask=row_ok[:, None] & k_ok[None, :])
         b = tl.load(w_ptr + kk[:, None] * W_SK + cols[None, :] * W_SN,
                     mask=k_ok[:, None] & n_ok[None, :], other=0.).to(DOT_DTYPE)

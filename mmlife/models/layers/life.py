@@ -93,7 +93,7 @@ class LIFE(BaseModule):
             code otherwise), ``'reference'`` (always this PyTorch code) or ``'fast'`` (always
             the kernels; raises where they cannot run). Defaults to None: the environment
             variable ``MMLIFE_LIFE_IMPL``, else ``'auto'``. See
-            :mod:`mmlife.models.layers.life_fast`.
+            :mod:`mmlife.models.layers.life_impl`.
 
     Shape:
         ``forward(x, hw_shape, num_extra_tokens=0, key_padding_mask=None)``
@@ -143,6 +143,8 @@ class LIFE(BaseModule):
         self.depthwise = nn.ModuleList(
             nn.Conv2d(c, c, k, padding=k // 2, groups=c, bias=bias)
             for c, k in zip(in_dims[1:], kernel_sizes[1:]))
+        # input signatures that passed _check_inputs (see forward)
+        self._checked = set()
 
     @property
     def num_scales(self) -> int:
@@ -156,8 +158,24 @@ class LIFE(BaseModule):
                 hw_shape: Sequence[int],
                 num_extra_tokens: int = 0,
                 key_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        hw_shape, num_extra_tokens, mask = self._check_inputs(
-            x, hw_shape, num_extra_tokens, key_padding_mask)
+        # the checks depend only on shapes and dtypes: run them once per input signature made
+        # of plain Python ints (other argument types are checked and converted every call)
+        key = None
+        if (torch.is_tensor(x) and type(num_extra_tokens) is int
+                and type(hw_shape) in (tuple, list) and all(type(v) is int for v in hw_shape)):
+            key = (x.shape, tuple(hw_shape), num_extra_tokens,
+                   None if key_padding_mask is None else
+                   (key_padding_mask.dtype, key_padding_mask.shape))
+        if key is None or torch.compiler.is_compiling() or key not in self._checked:
+            hw_shape, num_extra_tokens, mask = self._check_inputs(
+                x, hw_shape, num_extra_tokens, key_padding_mask)
+            if key is not None and not torch.compiler.is_compiling():
+                if len(self._checked) > 64:  # many shapes (e.g. detection): keep it small
+                    self._checked.clear()
+                self._checked.add(key)
+        else:
+            mask = None if key_padding_mask is None else key_padding_mask.reshape(
+                x.shape[0], -1)
         if use_fast_path(self.impl, x):
             return life_fast_forward(self, x, hw_shape, num_extra_tokens, mask)
         y = self.pointwise[0](x)

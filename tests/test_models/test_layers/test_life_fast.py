@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from mmlife.models import LIFE
-from mmlife.models.layers import life_fast
+from mmlife.models.layers import life_fast, life_impl, life_launch
 
 CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not CUDA, reason='the fast LIFE path needs a CUDA GPU')
@@ -79,7 +79,7 @@ CASES = [
 @pytest.mark.parametrize('case', CASES, ids=lambda c: f'C{c[0]}-k{c[1]}-{c[2]}-E{c[3]}'
                          f'{"-nobias" if not c[4] else ""}{"-mask" if c[5] else ""}')
 def test_fast_matches_reference_fp32(case, monkeypatch):
-    monkeypatch.setattr(life_fast, 'POISON_OUTPUTS', True)
+    monkeypatch.setattr(life_launch, 'POISON_OUTPUTS', True)
     monkeypatch.setattr(torch.backends.cuda.matmul, 'allow_tf32', False)
     C, ks, hw, E, bias, use_mask = case
     life = make_life(C, ks, bias, seed=hash(case) % 1000)
@@ -96,7 +96,7 @@ def test_fast_matches_reference_fp32(case, monkeypatch):
 @pytest.mark.parametrize('case', [c for c in CASES if len(c[1]) == 3],
                          ids=lambda c: f'C{c[0]}-{c[2]}-E{c[3]}{"-mask" if c[5] else ""}')
 def test_fast_matches_reference_bf16_autocast(case, monkeypatch):
-    monkeypatch.setattr(life_fast, 'POISON_OUTPUTS', True)
+    monkeypatch.setattr(life_launch, 'POISON_OUTPUTS', True)
     C, ks, hw, E, bias, use_mask = case
     life = make_life(C, ks, bias, seed=hash(case) % 1000 + 1)
     x, grad, mask = make_case(C, hw, E, use_mask=use_mask, seed=hash(case) % 997 + 1)
@@ -171,10 +171,10 @@ def test_auto_picks_fast_on_cuda(monkeypatch):
     monkeypatch.delenv(life_fast.ENV_VAR, raising=False)
     life = make_life(48)
     x = torch.randn(1, 17, 48, device='cuda')
-    monkeypatch.setattr(life_fast, 'AUTO_PICKS_FAST', False)  # the switch turned off
+    monkeypatch.setattr(life_impl, 'AUTO_PICKS_FAST', False)  # the switch turned off
     life(x, (4, 4), 1)
     assert calls == []
-    monkeypatch.setattr(life_fast, 'AUTO_PICKS_FAST', True)
+    monkeypatch.setattr(life_impl, 'AUTO_PICKS_FAST', True)
     life(x, (4, 4), 1)
     assert calls == [1]
     monkeypatch.setenv(life_fast.ENV_VAR, 'reference')
@@ -248,7 +248,7 @@ def test_forcing_fast_on_cpu_raises(monkeypatch):
 INTERPRETER_SCRIPT = r'''
 import torch
 from mmlife.models import LIFE
-import mmlife.models.layers.life_fast as lf
+import mmlife.models.layers.life_launch as lf
 lf.POISON_OUTPUTS = True
 # 1 "SM": few conv-gradient programs, so that a program sums several row tiles
 lf._num_sms = lambda device: 1
@@ -261,7 +261,7 @@ for C, ks, hw, E, use_mask, cfg in [
         (40, (1, 3, 5), (9, 8), 1, True, 'fp32'),
         # the tile sizes of the bf16 (GPU) configuration, operands still in float32
         (40, (1, 3, 5), (9, 8), 1, True, 'bf16')]:
-    lf._GEMM_CFG.clear()
+    lf.clear_caches()
     lf.gemm_config = float32_config if cfg == 'fp32' else (
         lambda K, N, KS, cd: float32_config(K, N, KS, torch.bfloat16))
     torch.manual_seed(C)
@@ -310,32 +310,23 @@ def _record_launches(monkeypatch, C, hw, E, amp, dtype, use_mask):
     """Every kernel launch of one fast forward + backward, recorded instead of run, with the
     argument dtypes and constexprs that a CUDA run would use (the kernels never execute; the
     buffers stay uninitialised)."""
-    calls = []
-
-    class Recorder:
-
-        def __init__(self, name):
-            self.name = name
-
-        def __call__(self, grid, args, constexprs, options):
-            calls.append((self.name, args, dict(constexprs), dict(options)))
-
-    monkeypatch.setattr(life_fast, '_GEMM', Recorder('life_gemm_kernel'))
-    monkeypatch.setattr(life_fast, '_DW', Recorder('dw_grad_kernel'))
-    monkeypatch.setattr(life_fast, '_interpreting', lambda: False)  # the GPU's dot dtypes
+    monkeypatch.setattr(life_impl, 'interpreting', lambda: False)  # the GPU's dot dtypes
+    life_launch.clear_caches()
     life = LIFE(C).to(dtype)
     x = torch.randn(2, E + hw[0] * hw[1], C, dtype=dtype, requires_grad=True)
     mask = torch.rand(2, hw[0] * hw[1]) < 0.3 if use_mask else None
-    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
-        out = life_fast.life_fast_forward(life, x, hw, E, mask)
-    out.backward(torch.zeros_like(out))
-    return calls
+    with life_launch.no_op_launches() as launches:
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
+            out = life_fast.life_fast_forward(life, x, hw, E, mask)
+        out.backward(torch.zeros_like(out))
+    life_launch.clear_caches()  # the plans above assumed a GPU
+    return [(name, args, dict(plan[0]), dict(plan[2])) for name, _, args, plan in launches]
 
 
 def _compile_for_sm90(name, args, constexprs, options):
     import triton
     from triton.backends.compiler import GPUTarget
-    fn = getattr(life_fast._kernels(), name)
+    fn = getattr(life_impl.kernels(), name)
     types = {torch.float32: 'fp32', torch.bfloat16: 'bf16', torch.float16: 'fp16',
              torch.uint8: 'u8'}
     sig, attrs = {}, {}
@@ -381,7 +372,7 @@ def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask,
     """
     import re
     if tf32:  # as with torch.backends.cuda.matmul.allow_tf32 = True
-        monkeypatch.setattr(life_fast, '_precision',
+        monkeypatch.setattr(life_launch, '_precision',
                             lambda dt: 'tf32' if dt == torch.float32 else 'ieee')
     calls = _record_launches(monkeypatch, C, (8, 8), 2, amp, dtype, mask)
     if tf32:  # float32 operands on the tensor cores (wgmma) too

@@ -1,6 +1,10 @@
 """Rounding model of LIFE's input gradient under bf16 autocast (CPU, pure PyTorch).
 
-    python tools/analysis_tools/life_bf16_error_model.py
+Investigation script: it showed that the fast path's bf16 input-gradient error at C = 384 was a
+race in the compiled kernel, not rounding (see docs/performance.md); kept to recheck the
+rounding of the backward after changes to it.
+
+    python tools/dev/life_bf16_error_model.py
 
 LIFE is linear in its input, so its input gradient ``dx`` depends only on the weights and the
 output gradient ``g``; its error under bf16 autocast comes only from where the backward rounds

@@ -1,13 +1,16 @@
 """Device time of the fast LIFE path's kernels under several tile configurations (CUDA only).
 
-    python tools/analysis_tools/life_kernel_sweep.py [--sizes 192:8:512 384:14:256]
+Developer tool: it chose the tile sizes of ``life_launch.gemm_config`` / ``dw_config``; rerun it
+after changing the kernels.
+
+    python tools/dev/life_kernel_sweep.py [--sizes 192:8:512 384:14:256]
 
 Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``). For every tile
 configuration of ``life_gemm_kernel`` (BM, BK, warps, stages) and of ``dw_grad_kernel``
 (BM, BC, warps) it runs LIFE forward + backward under bf16 autocast inside ``torch.profiler``
 and prints the device time per call of each kernel (so host overhead and machine noise do not
 enter), next to ``nn.Linear(C, 3C)``'s. The first configuration is the default of
-``life_fast.gemm_config`` / ``life_fast.dw_config``; change those to adopt a better one.
+``life_launch.gemm_config`` / ``life_launch.dw_config``; change those to adopt a better one.
 """
 import argparse
 from collections import defaultdict
@@ -62,8 +65,8 @@ def main():
     parser.add_argument('--variants', choices=['all', 'default'], default='all')
     args = parser.parse_args()
     from mmlife.models import LIFE
-    from mmlife.models.layers import life_fast
-    default_gemm, default_dw = life_fast.gemm_config, life_fast.dw_config
+    from mmlife.models.layers import life_launch
+    default_gemm, default_dw = life_launch.gemm_config, life_launch.dw_config
     print(f'GPU: {torch.cuda.get_device_name()}; device us per call of fwd+bwd')
     print('| size | variant | Linear total | LIFE total | life_gemm_kernel | dw_grad_kernel | '
           'cuBLAS | other |')
@@ -85,15 +88,15 @@ def main():
         if args.variants == 'default':
             variants = variants[:1]
         for kind, v in variants:
-            life_fast.gemm_config, life_fast.dw_config = default_gemm, default_dw
-            life_fast._GEMM_CFG.clear()
+            life_launch.gemm_config, life_launch.dw_config = default_gemm, default_dw
+            life_launch.clear_caches()
             if kind == 'gemm' and v is not None:
                 def cfg(K, N, KS, cd, v=v):
                     base = default_gemm(K, N, KS, cd)
                     return dict(base, BM=v[0], BK=v[1], num_warps=v[2], num_stages=v[3])
-                life_fast.gemm_config = cfg
+                life_launch.gemm_config = cfg
             elif kind == 'dw':
-                life_fast.dw_config = lambda K, KS, v=v: dict(BM=v[0], BC=v[1], num_warps=v[2],
+                life_launch.dw_config = lambda K, KS, v=v: dict(BM=v[0], BC=v[1], num_warps=v[2],
                                                               num_stages=1)
             try:
                 t = summarize(device_times(lambda: fwd_bwd(life)))
@@ -103,8 +106,8 @@ def main():
             print(f"| {size} | {kind} {v or 'default'} | {lin['total']:.0f} | {t['total']:.0f} "
                   f"| {t.get('life_gemm_kernel', 0):.0f} | {t.get('dw_grad_kernel', 0):.0f} | "
                   f"{t.get('cublas', 0):.0f} | {t.get('other', 0):.0f} |", flush=True)
-        life_fast.gemm_config, life_fast.dw_config = default_gemm, default_dw
-        life_fast._GEMM_CFG.clear()
+        life_launch.gemm_config, life_launch.dw_config = default_gemm, default_dw
+        life_launch.clear_caches()
     from mmlife.models.layers import _life_triton as k
     print('\ncompiled kernels (registers, spills, warps, shared bytes):')
     for name in ('life_gemm_kernel', 'dw_grad_kernel'):

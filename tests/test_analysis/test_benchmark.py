@@ -1,0 +1,111 @@
+"""mmlife.analysis.benchmark (tools/analysis_tools/benchmark.py): tiny CPU runs of every mode
+write consistent reports."""
+import json
+
+import pytest
+
+from mmlife.analysis import benchmark as bench
+
+
+def test_smoke_run_on_cpu(tmp_path, capsys):
+    out = tmp_path / 'bench.json'
+    report = bench.main(['--device', 'cpu', '--smoke', '--archs', 'deit-tiny', '--settings',
+                         '32', '--out', str(out)])
+    with open(out) as f:
+        saved = json.load(f)
+    assert saved['rows'] == json.loads(json.dumps(report['rows']))
+    (row, ) = saved['rows']
+    assert (row['mode'], row['arch'], row['img_size'], row['patch_size'], row['batch_size']) == \
+        ('eager', 'deit-tiny', 16, 4, 2)
+    plain, life = row['plain'], row['life']
+    assert life['params'] > plain['params']  # LIFE adds depthwise convs and biases
+    for m in (plain, life):
+        assert m['train_img_s'] > 0 and m['infer_img_s'] > 0
+        assert m['peak_mem_bytes'] is None  # CPU: not measured
+        assert m['train_img_s'] == pytest.approx(2 / m['train_step_s'])
+    assert row['train_ratio'] == pytest.approx(life['train_img_s'] / plain['train_img_s'])
+    assert row['infer_ratio'] == pytest.approx(life['infer_img_s'] / plain['infer_img_s'])
+    deit, detr, swin = saved['micro']
+    assert deit['embed_dims'] == 192 and deit['hw'] == [4, 4] and deit['extra'] == 1
+    assert (detr['row'], detr['embed_dims'], detr['mask'], detr['extra']) == \
+        ('detr', 256, True, 0)
+    assert (swin['row'], swin['embed_dims'], swin['hw']) == ('swinv2', 96, [8, 8])
+    for m in saved['micro']:
+        assert set(m['times']) == {'linear', 'reference'}  # no fast path on a CPU
+        assert all(t['fwd_bwd_s'] > 0 for t in m['times'].values())
+    assert saved['env']['device'] == 'cpu'
+    printed = capsys.readouterr().out
+    assert '| eager | deit-tiny | 16px/p4 | 2 |' in printed and 'LIFE-only' in printed
+    assert '| eager | detr | 256 | 4x4+0 mask | 1 |' in printed
+
+
+def test_compiled_mode_on_cpu(tmp_path, capsys):
+    # both arms through torch.compile ('aot_eager' needs no C++ compiler)
+    out = tmp_path / 'bench.json'
+    report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'compiled', '--archs',
+                         'deit-tiny', '--settings', '32', '--micro-extra', '--compile-backend',
+                         'aot_eager', '--out', str(out)])
+    (row, ) = report['rows']
+    assert row['mode'] == 'compiled' and row['train_ratio'] > 0 and row['infer_ratio'] > 0
+    (micro, ) = report['micro']
+    assert micro['mode'] == 'compiled' and micro['times']['reference']['fwd_bwd_s'] > 0
+    assert json.load(open(out))['compile_backend'] == 'aot_eager'
+    assert '| compiled | deit-tiny |' in capsys.readouterr().out
+
+
+def test_host_mode_counts_launches(tmp_path, capsys):
+    pytest.importorskip('triton')
+    report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'host', '--out',
+                         str(tmp_path / 'b.json')])
+    (host, ) = report['host']
+    # three scales: 3 kernel launches forward, 3 + 2 backward
+    assert (host['fast_fwd_launches'], host['fast_bwd_launches']) == (3, 5)
+    for k in ('linear', 'reference', 'fast'):
+        assert host[f'{k}_host_fwd_bwd_s'] > 0
+    assert 'Host time of one fwd+bwd' in capsys.readouterr().out
+
+
+def test_e2e_mode_runs_the_runner_on_cpu(tmp_path, capsys):
+    out = tmp_path / 'bench.json'
+    report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'e2e', '--e2e-workers', '0',
+                         '--out', str(out)])
+    plain, life = report['e2e']
+    assert plain['config'].endswith('deit-tiny_p4_8xb64_cifar10.py')
+    assert life['config'].endswith('deit-tiny-life_p4_8xb64_cifar10.py')
+    for r in (plain, life):
+        assert r['iters'] == 2 and r['batch_size'] == 2 and r['img_s'] > 0
+        assert r['img_s'] == pytest.approx(r['iters'] * r['batch_size'] / r['seconds'])
+    assert 'LIFE / plain' in capsys.readouterr().out
+
+
+def test_synthetic_dataset():
+    from mmlife.analysis.synthetic_data import SyntheticImageDataset
+    ds = SyntheticImageDataset(num_samples=5, img_size=8, num_classes=3, num_distinct=2)
+    assert len(ds) == 5
+    a, c = ds[0], ds[2]
+    assert a['img'].shape == (8, 8, 3) and (a['img'] == c['img']).all()  # 2 distinct images
+    assert 0 <= a['gt_label'] < 3 and ds.metainfo['classes'] == ['0', '1', '2']
+    with pytest.raises(ValueError, match='img_size must be a positive int'):
+        SyntheticImageDataset(num_samples=5, img_size=0, num_classes=3)
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--steps', '0'], '--steps must be positive'),
+    (['--settings', '64'], 'invalid choice'),
+    (['--modes', 'fastest'], 'invalid choice'),
+])
+def test_bad_arguments(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        bench.main(['--device', 'cpu', *argv])
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_arch_is_reported():
+    with pytest.raises(ValueError, match="unknown arch 'deit-huge'"):
+        bench.main(['--device', 'cpu', '--smoke', '--archs', 'deit-huge', '--settings', '32',
+                    '--out', ''])
+
+
+def test_tool_script_is_thin():
+    from conftest import load_tool
+    assert load_tool('tools', 'analysis_tools', 'benchmark.py').main is bench.main

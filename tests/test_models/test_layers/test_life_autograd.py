@@ -1,0 +1,223 @@
+"""LIFE under torch.compile (the custom ops of life_autograd), the launch plans and the
+once-per-shape input checks.
+
+CPU: the reference path compiles without a graph break; the custom ops pass
+``torch.library.opcheck`` and the compiled fast path equals the eager one, both run by Triton's
+interpreter. GPU (skipped without CUDA): the compiled fast path (inductor, and CUDA graphs)
+against the eager fast path.
+"""
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mmlife.models import LIFE
+from mmlife.models.layers import life_autograd, life_launch
+
+CUDA = torch.cuda.is_available()
+needs_cuda = pytest.mark.skipif(not CUDA, reason='the fast LIFE path needs a CUDA GPU')
+needs_triton = pytest.mark.skipif(importlib.util.find_spec('triton') is None,
+                                  reason='Triton not installed')
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+
+
+def _life_and_inputs(C=24, hw=(3, 4), E=1, B=2, device='cpu', impl='reference', seed=0):
+    torch.manual_seed(seed)
+    life = LIFE(C, impl=impl).to(device)
+    with torch.no_grad():
+        for p in life.parameters():
+            p.normal_(0, 0.3)
+    N = E + hw[0] * hw[1]
+    x = torch.randn(B, N, C, device=device, requires_grad=True)
+    mask = torch.rand(B, hw[0] * hw[1], device=device) < 0.3
+    g = torch.randn(B, N, 3 * C, device=device)
+    return life, x, mask, g
+
+
+def _fwd_bwd(fn, life, x, g, mask):
+    life.zero_grad(set_to_none=True)
+    x.grad = None
+    out = fn(x, mask)
+    out.backward(g.to(out.dtype))
+    return [out.detach(), x.grad] + [p.grad for p in life.parameters()]
+
+
+def test_reference_path_compiles_without_graph_break():
+    life, x, mask, g = _life_and_inputs()
+
+    def f(x, mask):
+        return life(x, (3, 4), 1, mask)
+
+    explain = torch._dynamo.explain(f)(x, mask)
+    assert explain.graph_break_count == 0, explain.break_reasons
+    eager = _fwd_bwd(f, life, x, g, mask)
+    compiled = _fwd_bwd(torch.compile(f, backend='aot_eager', fullgraph=True), life, x, g, mask)
+    for a, b in zip(eager, compiled):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_input_checks_run_once_per_signature(monkeypatch):
+    life, x, mask, _ = _life_and_inputs()
+    calls = []
+    real = LIFE._check_inputs
+    monkeypatch.setattr(LIFE, '_check_inputs',
+                        lambda self, *a: calls.append(1) or real(self, *a))
+    a = life(x, (3, 4), 1, mask)
+    b = life(x, (3, 4), 1, mask)
+    assert len(calls) == 1 and torch.equal(a, b)
+    life(x, (3, 4), 1)  # no mask: a new signature
+    life(x[:1], (3, 4), 1, mask[:1])  # another batch size
+    assert len(calls) == 3
+    with pytest.raises(ValueError, match='got 13 tokens'):
+        life(x, (4, 4), 1)  # a bad signature is still checked and still raises
+    with pytest.raises(ValueError, match='key_padding_mask must be a bool'):
+        life(x, (3, 4), 1, mask.float())
+
+
+@needs_triton
+def test_launch_plan_parameter_order_matches_the_kernels():
+    from mmlife.models.layers import _life_triton as k
+    for fn, names, n_runtime in ((k.life_gemm_kernel, life_launch._GEMM_PARAMS, 18),
+                                 (k.dw_grad_kernel, life_launch._DW_PARAMS, 14)):
+        assert tuple(fn.arg_names[n_runtime:]) == names
+        assert all(fn.params[i].is_constexpr for i in range(n_runtime, len(fn.arg_names)))
+        assert not any(fn.params[i].is_constexpr for i in range(n_runtime))
+
+
+def test_unpack_grads_puts_every_gradient_in_its_place():
+    # gradients of a two-conv LIFE: weight/bias per scale, then weight/bias per conv
+    ks, split = (1, 3, 5), (2, 2, 2)
+    grads_w = [torch.full((6, 6), float(s)) for s in range(3)]
+    bias = torch.arange(18.)
+    conv = torch.arange(6 * 9 + 6 + 6 * 25 + 6, dtype=torch.float32)
+    out = life_autograd.unpack_grads(grads_w, bias, conv, ks, split,
+                                     [torch.float32] * 3, [torch.float32] * 4)
+    assert [t.shape for t in out] == [(6, 6), (6, ), (6, 6), (6, ), (6, 6), (6, ),
+                                      (6, 1, 3, 3), (6, ), (6, 1, 5, 5), (6, )]
+    assert torch.equal(out[3], torch.arange(6., 12.))
+    assert torch.equal(out[6].flatten(), conv[:54]) and torch.equal(out[7], conv[54:60])
+    assert torch.equal(out[9], conv[-6:])
+    no_bias = life_autograd.unpack_grads(grads_w, None, conv[:54 + 150], ks, split,
+                                         [None] * 3, [torch.bfloat16, None] * 2)
+    assert no_bias[1] is None and no_bias[7] is None and no_bias[6].dtype == torch.bfloat16
+    assert torch.equal(no_bias[8].flatten().float(), conv[54:204].bfloat16().float())
+
+
+INTERPRETER_SCRIPT = r'''
+import torch
+from mmlife.models import LIFE
+from mmlife.models.layers import life_autograd as A, life_launch
+life_launch.POISON_OUTPUTS = True
+torch.manual_seed(0)
+for C, hw, E, bias, use_mask in [(12, (3, 4), 1, True, True), (9, (2, 3), 0, False, False)]:
+    life = LIFE(C, impl='fast', bias=bias)
+    N = E + hw[0] * hw[1]
+    x = torch.randn(2, N, C, requires_grad=True)
+    mask = (torch.rand(2, hw[0] * hw[1]) < 0.3) if use_mask else None
+    g = torch.randn(2, N, 3 * C)
+
+    def f(x, mask):
+        return life(x, hw, E, mask)
+
+    explain = torch._dynamo.explain(f)(x, mask)
+    assert explain.graph_break_count == 0, explain.break_reasons
+    assert 'mmlife.life_forward' in explain.graphs[0].code
+    res = {}
+    for name, fn in (('eager', f),
+                     ('compiled', torch.compile(f, backend='aot_eager', fullgraph=True))):
+        life.zero_grad(set_to_none=True)
+        x.grad = None
+        out = fn(x, mask)
+        (out * g).sum().backward()
+        res[name] = [out.detach(), x.grad] + [p.grad for p in life.parameters()]
+    for a, b in zip(res['eager'], res['compiled']):
+        assert torch.equal(a, b), (a - b).abs().max()
+    if not bias:  # opcheck once (it runs the op many times); compiled vs eager covered above
+        continue
+    params = A._flat_params(life)
+    groups = [[t for t in params[i::2][:n] if t is not None] for i, n in ((0, 3), (1, 3))] + [
+        [t for t in params[6 + i::2] if t is not None] for i in (0, 1)]
+    mask_u8 = None if mask is None else mask.view(torch.uint8)
+    args = (x.detach().requires_grad_(), mask_u8, *groups, [1, 3, 5], list(life.split), *hw,
+            E, torch.float32, True)
+    torch.library.opcheck(torch.ops.mmlife.life_forward.default, args)
+    out = torch.ops.mmlife.life_forward(*args)[0].detach()
+    d = [[t.detach() for t in group] for group in groups]  # (no double backward)
+    bargs = (g, x.detach().reshape(-1, C), out, mask_u8, d[0], d[2], d[3], [1, 3, 5],
+             list(life.split), *hw, E, torch.float32, torch.float32, torch.float32, True, bias)
+    torch.library.opcheck(torch.ops.mmlife.life_backward.default, bargs)
+print('OK')
+'''
+
+
+@needs_triton
+@pytest.mark.skipif(CUDA, reason='on a GPU the compiled kernels are tested instead')
+def test_custom_ops_and_compiled_fast_path_in_triton_interpreter():
+    """opcheck of both custom ops (schema, fake tensors, autograd registration, AOT dispatch),
+    and the compiled fast path (no graph break, the custom op in the graph) bitwise equal to
+    the eager fast path; the kernels run in Triton's CPU interpreter."""
+    env = dict(os.environ, TRITON_INTERPRET='1', OMP_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([REPO, os.environ.get('PYTHONPATH', '')]))
+    proc = subprocess.run([sys.executable, '-c', INTERPRETER_SCRIPT], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert proc.stdout.strip().endswith('OK')
+
+
+# ------------------------------------------------------------------------------------ GPU
+
+
+def _close(got, ref, tol):
+    for i, (a, b) in enumerate(zip(got, ref)):
+        err = ((a.double() - b.double()).norm() / b.double().norm().clamp_min(1e-30)).item()
+        assert err < tol, (i, err)
+
+
+@needs_cuda
+@pytest.mark.parametrize('amp', [False, True], ids=['fp32', 'bf16-autocast'])
+def test_compiled_fast_path_matches_eager_fast_path(amp):
+    life, x, mask, g = _life_and_inputs(C=192, hw=(8, 8), E=1, B=8, device='cuda',
+                                        impl='fast')
+
+    def f(x, mask):
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp):
+            return life(x, (8, 8), 1, mask)
+
+    explain = torch._dynamo.explain(f)(x, mask)
+    assert explain.graph_break_count == 0, explain.break_reasons
+    assert 'mmlife.life_forward' in explain.graphs[0].code
+    eager = _fwd_bwd(f, life, x, g, mask)
+    compiled_fn = torch.compile(f, fullgraph=True)
+    for _ in range(2):
+        compiled = _fwd_bwd(compiled_fn, life, x, g, mask)
+    _close(compiled, eager, 1e-6)
+
+
+@needs_cuda
+def test_compiled_backbone_with_cuda_graphs_matches_eager():
+    # DeiT-T-LIFE, bf16 autocast, mode='reduce-overhead' (CUDA graphs) over forward + backward
+    from mmlife.models import LIFEVisionTransformer
+    torch.manual_seed(0)
+    model = LIFEVisionTransformer(arch='deit-tiny', img_size=32, patch_size=4,
+                                  drop_path_rate=0., life_cfg=dict(impl='fast')).cuda()
+    imgs = torch.randn(16, 3, 32, 32, device='cuda')
+
+    def step(imgs):
+        with torch.autocast('cuda', dtype=torch.bfloat16):
+            return model(imgs)[-1].float().pow(2).mean()
+
+    def grads(fn):
+        model.zero_grad(set_to_none=True)
+        loss = fn(imgs)
+        loss.backward()
+        return [loss.detach().clone()] + [p.grad.clone() for p in model.parameters()]
+
+    eager = grads(step)
+    compiled_step = torch.compile(step, mode='reduce-overhead')
+    for _ in range(3):
+        compiled = grads(compiled_step)
+    _close(compiled, eager, 2e-2)  # inductor fuses the bf16 ops around LIFE differently
