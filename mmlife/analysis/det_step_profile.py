@@ -106,14 +106,16 @@ def train_image_size(cfg) -> Sequence[int]:
 
 
 def synthetic_batches(batch_size: int, img_hw: Sequence[int], num_classes: int,
-                      max_boxes: int = 20, seed: int = 0):
+                      max_boxes: int = 20, seed: int = 0, pool: int = 2):
     """Endless batches as the train dataloader yields them: uint8 ``3 x H x W`` images and
-    ``DetDataSample``s with 1 to ``max_boxes`` random ``xyxy`` boxes and labels."""
+    ``DetDataSample``s with 1 to ``max_boxes`` random ``xyxy`` boxes and labels; ``pool``
+    distinct batches made once, then repeated (so making them costs no step time)."""
     from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData
     g = torch.Generator().manual_seed(seed)
     h, w = img_hw
-    while True:
+    batches = []
+    for _ in range(pool):
         inputs, samples = [], []
         for _ in range(batch_size):
             n = int(torch.randint(1, max_boxes + 1, (1, ), generator=g))
@@ -126,7 +128,10 @@ def synthetic_batches(batch_size: int, img_hw: Sequence[int], num_classes: int,
                 labels=torch.randint(num_classes, (n, ), generator=g))
             inputs.append(torch.randint(0, 256, (3, h, w), generator=g, dtype=torch.uint8))
             samples.append(sample)
-        yield dict(inputs=inputs, data_samples=samples)
+        batches.append((inputs, samples))
+    while True:
+        for inputs, samples in batches:  # fresh containers: the preprocessor replaces them
+            yield dict(inputs=list(inputs), data_samples=[s.clone() for s in samples])
 
 
 def dataloader_batches(cfg):
