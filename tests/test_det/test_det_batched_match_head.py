@@ -25,14 +25,15 @@ def _head(type_):
         train_cfg=dict(assigner=ASSIGNER)))
 
 
-def _inputs(num_gts, seed=0, dtype=torch.float64):
+def _inputs(num_gts, seed=0, dtype=torch.float64, same_shape=False):
     g = torch.Generator().manual_seed(seed)
     B = len(num_gts)
     cls = torch.randn(L, B, Q, NUM_CLASSES + 1, generator=g, dtype=dtype)
     boxes = torch.rand(L, B, Q, 4, generator=g, dtype=dtype) * 0.5 + 0.1
     gts, metas = [], []
     for i, n in enumerate(num_gts):
-        h, w = 40 + 8 * i, 56 - 4 * i  # different image sizes per image
+        # images 0, 2, 4, ... share a size (one cost call), the others differ
+        h, w = (48, 56) if same_shape or i % 2 == 0 else (40 + 8 * i, 56 - 4 * i)
         xy = torch.rand(n, 2, generator=g, dtype=dtype) * torch.tensor([w / 2, h / 2], dtype=dtype)
         wh = torch.rand(n, 2, generator=g, dtype=dtype) * torch.tensor([w / 2, h / 2], dtype=dtype) + 1
         gts.append(InstanceData(bboxes=torch.cat([xy, xy + wh], 1),
@@ -41,12 +42,13 @@ def _inputs(num_gts, seed=0, dtype=torch.float64):
     return cls, boxes, gts, metas
 
 
-@pytest.mark.parametrize('num_gts', [(3, 0, 5), (0, 0), (1, ), (2, Q + 5, 7)])
-def test_same_targets_and_losses_as_stock(num_gts):
+@pytest.mark.parametrize('same_shape', [False, True])
+@pytest.mark.parametrize('num_gts', [(3, 0, 5, 2), (0, 0), (1, ), (2, Q + 5, 7)])
+def test_same_targets_and_losses_as_stock(num_gts, same_shape):
     stock, batched = _head('DETRHead'), _head('BatchedMatchDETRHead')
     assert batched.bg_cls_weight == stock.bg_cls_weight == 0.1
     torch.testing.assert_close(batched.loss_cls.class_weight, stock.loss_cls.class_weight)
-    cls, boxes, gts, metas = _inputs(num_gts)
+    cls, boxes, gts, metas = _inputs(num_gts, same_shape=same_shape)
     # targets of every layer, one by one against stock get_targets
     layer_targets = batched.batched_targets(cls, boxes, gts, metas)
     assert len(layer_targets) == L

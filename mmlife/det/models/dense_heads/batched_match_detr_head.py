@@ -9,7 +9,8 @@ time is then set by the host, not the device.
 :class:`BatchedMatchDETRHead` computes the same targets with:
 
 - the assigner's own match costs (``train_cfg.assigner.match_costs``: same classes, formulas
-  and weights) called once per image on the predictions of all decoder layers stacked;
+  and weights) called once per image size (once per batch after a fixed-size ``Resize``) on
+  the predictions of all decoder layers and images of that size against all their gts;
 - one device-to-host copy of all cost matrices, then scipy's ``linear_sum_assignment`` per
   (layer, image) exactly as ``HungarianAssigner`` runs it;
 - one host-to-device copy of the matched gt index of every query, from which labels, box
@@ -100,6 +101,11 @@ class BatchedMatchDETRHead(DETRHead):
                         batch_gt_instances: InstanceList, batch_img_metas: List[dict]) -> list:
         """Targets of every decoder layer, as stock ``get_targets`` returns them per layer.
 
+        Images of one ``img_shape`` (all of them after a fixed-size ``Resize``) share one call
+        of each match cost: the predictions of all their layers against all their gts; each
+        image's block of that matrix is the stock assigner's cost matrix (the costs are
+        computed pair by pair, so the values are the same).
+
         Args:
             all_layers_cls_scores (Tensor): ``(L, B, Q, cls_out_channels)`` logits.
             all_layers_bbox_preds (Tensor): ``(L, B, Q, 4)`` normalized ``(cx, cy, w, h)``.
@@ -113,43 +119,53 @@ class BatchedMatchDETRHead(DETRHead):
         """
         L, B, Q = all_layers_cls_scores.shape[:3]
         device = all_layers_bbox_preds.device
-        gt_dtype = batch_gt_instances[0].bboxes.dtype if B else all_layers_bbox_preds.dtype
-        costs, gt_targets, gt_labels, offsets = [], [], [], [0]
-        for i, (gt, meta) in enumerate(zip(batch_gt_instances, batch_img_metas)):
-            img_h, img_w = meta['img_shape']
-            factor = all_layers_bbox_preds.new_tensor([img_w, img_h, img_w, img_h]).unsqueeze(0)
-            num_gts = len(gt)
-            if num_gts:
-                # as _get_targets_single + HungarianAssigner.assign, for all L layers at once
-                bboxes = bbox_cxcywh_to_xyxy(all_layers_bbox_preds[:, i].reshape(L * Q, 4))
-                preds = InstanceData(scores=all_layers_cls_scores[:, i].reshape(L * Q, -1),
-                                     bboxes=bboxes * factor)
-                cost = torch.stack([c(pred_instances=preds, gt_instances=gt, img_meta=meta)
-                                    for c in self.assigner.match_costs]).sum(dim=0)
-                costs.append(cost.reshape(-1))
+        gt_dtype = batch_gt_instances[0].bboxes.dtype
+        groups = {}  # img_shape -> indices of its images
+        for i, meta in enumerate(batch_img_metas):
+            groups.setdefault(tuple(meta['img_shape']), []).append(i)
+        blocks, gt_targets, gt_labels = {}, [], []
+        first_gt, num_gts = [0] * B, [len(gt) for gt in batch_gt_instances]
+        total = 0  # gts of all images, in the order of the groups
+        for (img_h, img_w), idxs in groups.items():
+            for i in idxs:
+                first_gt[i], total = total, total + num_gts[i]
+            gt = InstanceData(bboxes=torch.cat([batch_gt_instances[i].bboxes for i in idxs]),
+                              labels=torch.cat([batch_gt_instances[i].labels for i in idxs]))
             gt_factor = gt.bboxes.new_tensor([img_w, img_h, img_w, img_h]).unsqueeze(0)
             gt_targets.append(bbox_xyxy_to_cxcywh(gt.bboxes / gt_factor))
             gt_labels.append(gt.labels.long())
-            offsets.append(offsets[-1] + num_gts)
+            if not len(gt):
+                continue
+            sel = slice(None) if len(idxs) == B else idxs
+            scores, bboxes = all_layers_cls_scores[:, sel], all_layers_bbox_preds[:, sel]
+            # as _get_targets_single + HungarianAssigner.assign, for all layers and images
+            factor = bboxes.new_tensor([img_w, img_h, img_w, img_h]).unsqueeze(0)
+            preds = InstanceData(scores=scores.reshape(-1, scores.shape[-1]),
+                                 bboxes=bbox_cxcywh_to_xyxy(bboxes.reshape(-1, 4)) * factor)
+            meta = batch_img_metas[idxs[0]]
+            cost = torch.stack([c(pred_instances=preds, gt_instances=gt, img_meta=meta)
+                                for c in self.assigner.match_costs]).sum(dim=0)
+            cost = cost.reshape(L, len(idxs), Q, len(gt))
+            for j, i in enumerate(idxs):
+                if num_gts[i]:
+                    start = first_gt[i] - first_gt[idxs[0]]
+                    blocks[i] = cost[:, j, :, start:start + num_gts[i]].reshape(-1)
         # one device-to-host copy; then the assignment of every (layer, image) as the assigner
-        costs = torch.cat(costs).cpu().numpy() if costs else np.zeros(0)
-        sentinel = offsets[-1]  # index of the "background" row appended below
+        order = sorted(blocks)
+        costs = torch.cat([blocks[i] for i in order]).cpu().numpy() if order else None
+        sentinel = total  # index of the "background" row appended below
         assigned = np.full((L, B, Q), sentinel, dtype=np.int64)
         num_pos = np.zeros(L, dtype=np.int64)
         start = 0
-        for i in range(B):
-            num_gts = offsets[i + 1] - offsets[i]
-            if not num_gts:
-                continue
-            img_costs = costs[start:start + L * Q * num_gts].reshape(L, Q, num_gts)
-            start += L * Q * num_gts
+        for i in order:
+            img_costs = costs[start:start + L * Q * num_gts[i]].reshape(L, Q, num_gts[i])
+            start += L * Q * num_gts[i]
             for layer in range(L):
                 rows, cols = linear_sum_assignment(img_costs[layer])
-                assigned[layer, i, rows] = cols + offsets[i]
+                assigned[layer, i, rows] = cols + first_gt[i]
                 num_pos[layer] += len(rows)
         assigned = torch.from_numpy(assigned).to(device)
-        gt_targets.append(gt_targets[0].new_zeros((1, 4)) if B else
-                          all_layers_bbox_preds.new_zeros((1, 4), dtype=gt_dtype))
+        gt_targets.append(gt_targets[0].new_zeros((1, 4)))
         gt_labels.append(torch.full((1, ), self.num_classes, dtype=torch.long, device=device))
         labels = torch.cat(gt_labels)[assigned]  # (L, B, Q)
         bbox_targets = torch.cat(gt_targets).to(gt_dtype)[assigned]  # (L, B, Q, 4)
