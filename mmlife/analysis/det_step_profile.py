@@ -21,7 +21,8 @@ Three kinds of numbers:
 
 - time: ``iters`` steps after ``warmup`` ones, with ``torch.cuda.synchronize()`` at every phase
   boundary (per phase ms), and as many steps with a sync only at the end of each (``step_ms``
-  and ``img_per_s``: the real throughput, phases overlapping as in training);
+  and ``img_per_s``: the throughput, phases overlapping as in training; the wait for the batch
+  is not part of it, it is ``data_wait_ms``);
 - aten ops per phase (one more step under a ``TorchDispatchMode`` counter, backward included):
   each is at least one kernel launch on a GPU, except views, so on CPU it is a
   hardware-independent proxy of the host time of a GPU step;
@@ -264,14 +265,20 @@ def profile_det_step(config: str, cfg_options: Optional[dict] = None,
         train_step(model, optim_wrapper, next(batches), _Phases(sync=False), hub)
 
     def run(phases):
-        start = time.perf_counter()
+        """Mean seconds of a step and of waiting for its batch (not part of the step)."""
+        step = wait = 0.
         for _ in range(iters):
-            train_step(model, optim_wrapper, next(batches), phases, hub)
+            start = time.perf_counter()
+            data = next(batches)
+            wait += time.perf_counter() - start
+            start = time.perf_counter()
+            train_step(model, optim_wrapper, data, phases, hub)
             if cuda:
                 torch.cuda.synchronize()
-        return (time.perf_counter() - start) / iters
+            step += time.perf_counter() - start
+        return step / iters, wait / iters
 
-    step_s = run(_Phases(sync=False))
+    step_s, wait_s = run(_Phases(sync=False))
     timed = _Phases(sync=True)
     run(timed)
     ops = collections.defaultdict(collections.Counter)
@@ -291,7 +298,7 @@ def profile_det_step(config: str, cfg_options: Optional[dict] = None,
     return dict(config=config, device=device, amp=amp, batch_size=bs, img_hw=list(img_hw),
                 synthetic=synthetic, iters=iters, warmup=warmup,
                 head=type(model.bbox_head).__name__,
-                step_ms=1e3 * step_s, img_per_s=bs / step_s,
+                step_ms=1e3 * step_s, img_per_s=bs / step_s, data_wait_ms=1e3 * wait_s,
                 aten_ops=sum(p['aten_ops'] for p in phases.values()),
                 syncs=sum(p['syncs'] for p in phases.values()), phases=phases)
 
