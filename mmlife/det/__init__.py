@@ -1,5 +1,6 @@
 """mmlife for mmdet: DETR with a selectable Q/K/V projection (none, Linear, LIFE), a detection
-F1 metric, a box-spread (query-collapse) metric and ``CheckedVOCDataset`` (stock ``VOCDataset``
+F1 metric, a box-spread (query-collapse) metric, ``BatchedMatchDETRHead`` (``DETRHead`` with the
+Hungarian matching of all decoder layers batched) and ``CheckedVOCDataset`` (stock ``VOCDataset``
 with validated boxes), registered into mmdet's registries. BCCD and Groceries are
 ``CheckedVOCDataset`` with their class names in ``metainfo``
 (``configs/detection/_base_/datasets/``).
@@ -12,6 +13,7 @@ import mmlife.models  # noqa: F401  (the DeiT / DeiT-LIFE backbones, in mmpretra
 from . import datasets, evaluation, models  # noqa: F401
 from .datasets import CheckedVOCDataset
 from .evaluation import DetBoxSpreadMetric, DetF1Metric
-from .models import LIFEDETR, LIFEMultiheadAttention
+from .models import BatchedMatchDETRHead, LIFEDETR, LIFEMultiheadAttention
 
-__all__ = ['CheckedVOCDataset', 'DetBoxSpreadMetric', 'DetF1Metric', 'LIFEDETR', 'LIFEMultiheadAttention']
+__all__ = ['BatchedMatchDETRHead', 'CheckedVOCDataset', 'DetBoxSpreadMetric', 'DetF1Metric', 'LIFEDETR',
+           'LIFEMultiheadAttention']

@@ -3,8 +3,9 @@
 The backbones are mmpretrain's (``mmpretrain.LIFEVisionTransformer`` from
 :mod:`mmlife.models`, with ``out_type='featmap'``), used from mmdet configs by their scoped name.
 """
+from .dense_heads import BatchedMatchDETRHead
 from .detectors import LIFEDETR
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers_all
 
-__all__ = ['LIFEDETR', *_layers_all]
+__all__ = ['BatchedMatchDETRHead', 'LIFEDETR', *_layers_all]
