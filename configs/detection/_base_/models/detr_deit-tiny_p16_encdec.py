@@ -2,8 +2,13 @@
 # 512 x 512 input -> a 32 x 32 map of 192 channels from the last block), mapped to 256 channels.
 # Variant EncDec: no input projection in any attention (qkv_proj='none'). The EncDec-Linear /
 # EncDec-LIFE configs change `qkv_proj`; DeiT-T-LIFE configs set backbone.use_life=True.
-_attn = dict(embed_dims=256, num_heads=8, qkv_proj='none', attn_drop=0.1, proj_drop=0.1)
-_ffn = dict(embed_dims=256, feedforward_channels=2048, num_fcs=2, ffn_drop=0.1,
+# No dropout in the encoder and decoder (DETR's own recipe has 0.1): with dropout, the object
+# queries can stay identical and still lower the loss, because the Hungarian matching picks, for
+# each object, whichever query the dropout noise moved closest to it. At test time (no noise)
+# every query then predicts the same box. Without dropout the queries must learn to differ:
+# `python tools/analysis_tools/det_overfit.py CONFIG` shows the difference on a few images.
+_attn = dict(embed_dims=256, num_heads=8, qkv_proj='none', attn_drop=0., proj_drop=0.)
+_ffn = dict(embed_dims=256, feedforward_channels=2048, num_fcs=2, ffn_drop=0.,
             act_cfg=dict(type='ReLU', inplace=True))
 model = dict(
     type='LIFEDETR',
