@@ -21,9 +21,11 @@
 #
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
-# SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs).
-# IMAGENETTE_EPOCHS (100, the config's own), IMAGENETTE_BATCH (256; --auto-scale-lr scales the
-# DeiT lr 5e-4 per 512 images to it), IMAGENETTE_WORKERS (6), GROCERIES_EPOCHS (150, the config's),
+# SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs), EXTRA (more --cfg-options
+# key=value of every run started, for an ablation) with TAG (appended to those runs' names).
+# GROCERIES_VAL (10: validation every so many epochs), IMAGENETTE_EPOCHS (100, the config's
+# own), IMAGENETTE_BATCH (256; --auto-scale-lr scales the DeiT lr 5e-4 per 512 images to it),
+# IMAGENETTE_WORKERS (6), GROCERIES_EPOCHS (150, the config's),
 # GROCERIES_ARMS (the six "backbone_variant" names; pick some to re-run them alone),
 # GPUS ("0 1": runs started by one call go to these GPUs in turn; unset: the default GPU).
 # MMLIFE_LIFE_IMPL=fast forces the Triton LIFE path (and goes into command.txt).
@@ -54,8 +56,10 @@ PY=${PY:-python3}
 SEED=${SEED:-0}
 SUFFIX=$([ "$SEED" = 0 ] || echo "_seed$SEED")  # run names: camvid_deit-tiny, camvid_deit-tiny_seed1
 
-launch() {  # launch NAME CONFIG [train.py args...]
-    local name=$1 config=$2; shift 2
+launch() {  # launch NAME CONFIG [train.py args..., ending with --cfg-options ...]
+    local name=$1${TAG:-} config=$2; shift 2
+    # shellcheck disable=SC2206  # EXTRA is a list of key=value words
+    [ -n "${EXTRA:-}" ] && set -- "$@" ${EXTRA}
     local dir=$RUNS/$name
     mkdir -p "$dir"
     # GPUS set: this run's GPU, in turn (not part of the recipe, so not in command.txt)
@@ -163,7 +167,8 @@ start)
         groceries)
             for arm in $GROCERIES_ARMS; do
                 launch "groceries_$arm$SUFFIX" "configs/detection/detr/detr_${arm}_1xb16-150e_groceries-320x320.py" \
-                    --cfg-options train_cfg.max_epochs="$GROCERIES_EPOCHS" train_cfg.val_interval=10 \
+                    --cfg-options train_cfg.max_epochs="$GROCERIES_EPOCHS" \
+                    train_cfg.val_interval="${GROCERIES_VAL:-10}" \
                     param_scheduler.0.end="$GROCERIES_EPOCHS" \
                     "param_scheduler.0.milestones=[$((GROCERIES_EPOCHS * 2 / 3))]" \
                     default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
