@@ -12,7 +12,7 @@ detector that works can learn those boxes by heart. Then, without gradients, it 
   ``score_thr`` overlaps with an IoU of at least ``iou_thr`` (predictions and ground truth in
   the network's input frame);
 - ``distinct_eval`` / ``distinct_train``: the mean number of distinct predicted boxes an image
-  (all queries; boxes whose corners all lie within ``tol_px`` input pixels count as one, as in
+  (the head's ``test_cfg.max_per_img`` predictions, every query for DETR's softmax head; boxes whose corners all lie within ``tol_px`` input pixels count as one, as in
   :class:`~mmlife.det.evaluation.DetBoxSpreadMetric`), in eval mode and in train mode (dropout
   active);
 - ``query_spread``: for every decoder layer, the standard deviation across the object queries of
@@ -227,6 +227,43 @@ def _predict(model, batch: dict, training: bool):
     return samples, results, head_inputs['hidden_states']
 
 
+def _train(model, optim_wrapper, batch: dict, iters: int, log_interval: int, log):
+    """``iters`` steps of ``model.train_step`` on ``batch``: ``(loss history, seconds)``."""
+    history, start = [], time.perf_counter()
+    for it in range(1, iters + 1):
+        model.train()
+        log_vars = model.train_step(dict(batch, inputs=list(batch['inputs'])), optim_wrapper)
+        if it % log_interval == 0 or it in (1, iters):
+            row = dict(iter=it, **{k: float(torch.as_tensor(v).detach())
+                                   for k, v in log_vars.items() if k in LOSS_KEYS})
+            history.append(row)
+            elapsed = time.perf_counter() - start
+            losses = '  '.join(f'{k} {v:.4f}' for k, v in row.items() if k != 'iter')
+            log(f'iter {it}/{iters}  {elapsed:.0f}s (eta {elapsed / it * (iters - it):.0f}s)  '
+                f'{losses}')
+    return history, time.perf_counter() - start
+
+
+def _evaluate(model, batch: dict, score_thr: float, iou_thr: float, tol_px: float):
+    """``(per_image, query_spread, num_queries)``: per image the distinct boxes in train and
+    eval mode, the ground truths, the kept predictions and the recalled ground truths (eval)."""
+    from mmdet.structures.bbox import get_box_tensor
+
+    from mmlife.det.evaluation import count_distinct_boxes
+    per_image = [dict() for _ in batch['inputs']]
+    for training in (True, False):
+        samples, results, hidden = _predict(model, batch, training)
+        for info, res in zip(per_image, results):
+            info['distinct_train' if training else 'distinct_eval'] = count_distinct_boxes(
+                res.bboxes.cpu(), tol_px)
+    for info, sample, res in zip(per_image, samples, results):  # eval mode: the last call
+        gt = get_box_tensor(sample.gt_instances.bboxes).cpu()
+        info.update(gts=len(gt), kept=int((res.scores >= score_thr).sum()),
+                    recalled=count_recalled(gt, res.bboxes.cpu(), res.scores.cpu(), iou_thr,
+                                            score_thr))
+    return per_image, query_spread(hidden), int(hidden.shape[2])
+
+
 def det_overfit(config: str, num_images: int = 4, iters: int = 300, size: int = 160,
                 lr: Optional[float] = 1e-4, backbone_lr_mult: Optional[float] = 1.0,
                 cfg_options: Optional[dict] = None, seed: int = 0,
@@ -237,10 +274,8 @@ def det_overfit(config: str, num_images: int = 4, iters: int = 300, size: int = 
     """Train a detection config on one fixed batch and report whether it fits it (a JSON-able
     dict; see the module doc). ``log`` gets a progress line every ``log_interval`` steps
     (default: about 10 lines a run) and the summary; ``None`` is silent."""
-    from mmdet.structures.bbox import get_box_tensor
     from mmengine.runner import set_random_seed
 
-    from mmlife.det.evaluation import count_distinct_boxes
     from .det_step_profile import build_model_and_optim
     _check('num_images', isinstance(num_images, int) and num_images >= 1, num_images,
            'an int >= 1')
@@ -261,31 +296,8 @@ def det_overfit(config: str, num_images: int = 4, iters: int = 300, size: int = 
     model.init_weights()
     batch = (synthetic_batch(num_images, size, model.bbox_head.num_classes, seed)
              if synthetic else dataset_batch(cfg, num_images))
-    history, start = [], time.perf_counter()
-    for it in range(1, iters + 1):
-        model.train()
-        log_vars = model.train_step(dict(batch, inputs=list(batch['inputs'])), optim_wrapper)
-        if it % log_interval == 0 or it in (1, iters):
-            row = dict(iter=it, **{k: float(torch.as_tensor(v).detach()) for k, v in log_vars.items()
-                                  if k in LOSS_KEYS})
-            history.append(row)
-            elapsed = time.perf_counter() - start
-            losses = '  '.join(f'{k} {v:.4f}' for k, v in row.items() if k != 'iter')
-            log(f'iter {it}/{iters}  {elapsed:.0f}s (eta {elapsed / it * (iters - it):.0f}s)  '
-                f'{losses}')
-    train_s = time.perf_counter() - start
-    per_image = [dict() for _ in range(num_images)]
-    for training in (True, False):
-        samples, results, hidden = _predict(model, batch, training)
-        for info, res in zip(per_image, results):
-            info['distinct_train' if training else 'distinct_eval'] = count_distinct_boxes(
-                res.bboxes.cpu(), tol_px)
-    spread = query_spread(hidden)  # eval mode: the last _predict call
-    for info, sample, res in zip(per_image, samples, results):
-        gt = get_box_tensor(sample.gt_instances.bboxes).cpu()
-        info.update(gts=len(gt), kept=int((res.scores >= score_thr).sum()),
-                    recalled=count_recalled(gt, res.bboxes.cpu(), res.scores.cpu(), iou_thr,
-                                            score_thr))
+    history, train_s = _train(model, optim_wrapper, batch, iters, log_interval, log)
+    per_image, spread, num_queries = _evaluate(model, batch, score_thr, iou_thr, tol_px)
     gts, recalled = sum(i['gts'] for i in per_image), sum(i['recalled'] for i in per_image)
     recall = recalled / gts if gts else 0.
     distinct_eval = sum(i['distinct_eval'] for i in per_image) / num_images
@@ -301,7 +313,7 @@ def det_overfit(config: str, num_images: int = 4, iters: int = 300, size: int = 
                   loss_history=history, final_losses={k: v for k, v in history[-1].items()
                                                       if k != 'iter'},
                   recalled=recalled, gts=gts, recall=recall, distinct_eval=distinct_eval,
-                  distinct_train=distinct_train, num_queries=int(hidden.shape[2]),
+                  distinct_train=distinct_train, num_queries=num_queries,
                   query_spread=spread, per_image=per_image, verdict=verdict_, hint=hint)
     log(summary(report))
     return report

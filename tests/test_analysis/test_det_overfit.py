@@ -15,9 +15,8 @@ from mmlife.det.evaluation import count_distinct_boxes
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'detection', 'detr',
                   'detr_deit-tiny_encdec-linear_1xb16-150e_groceries-320x320.py')
-TINY = {'model.encoder.num_layers': 1, 'model.decoder.num_layers': 2, 'model.num_queries': 10, 'model.test_cfg.max_per_img': 10,
-        'model.backbone.arch': dict(_delete_=True, embed_dims=192, num_layers=1, num_heads=3,
-                                    feedforward_channels=192),
+TINY = {'model.encoder.num_layers': 1, 'model.decoder.num_layers': 2, 'model.num_queries': 10,
+        'model.test_cfg.max_per_img': 10,
         'model.encoder.layer_cfg.ffn_cfg.feedforward_channels': 64,
         'model.decoder.layer_cfg.ffn_cfg.feedforward_channels': 64}
 
@@ -103,7 +102,7 @@ def test_tiny_synthetic_run(tmp_path, capsys):
     main = runpy.run_path(tool)['main']
     report = main([CONFIG, '--synthetic', '--num-images', '2', '--iters', '3', '--size', '32',
                    '--device', 'cpu', '--log-interval', '2', '--out', str(out), '--cfg-options',
-                   *[f'{k}={v}' for k, v in TINY.items() if k != 'model.backbone.arch'],
+                   *[f'{k}={v}' for k, v in TINY.items()],
                    'model.decoder.layer_cfg.ffn_cfg.ffn_drop=0.1'])
     assert json.loads(out.read_text()) == json.loads(json.dumps(report))
     assert report['synthetic'] and report['size'] == 32 and report['num_images'] == 2
