@@ -12,9 +12,10 @@ detector that works can learn those boxes by heart. Then, without gradients, it 
   ``score_thr`` overlaps with an IoU of at least ``iou_thr`` (predictions and ground truth in
   the network's input frame);
 - ``distinct_eval`` / ``distinct_train``: the mean number of distinct predicted boxes an image
-  (the head's ``test_cfg.max_per_img`` predictions, every query for DETR's softmax head; boxes whose corners all lie within ``tol_px`` input pixels count as one, as in
+  (the head's ``test_cfg.max_per_img`` predictions: every query for DETR's softmax head;
+  boxes whose corners all lie within ``tol_px`` input pixels count as one, as in
   :class:`~mmlife.det.evaluation.DetBoxSpreadMetric`), in eval mode and in train mode (dropout
-  active);
+  and the backbone's drop path active);
 - ``query_spread``: for every decoder layer, the standard deviation across the object queries of
   its output (eval mode), averaged over channels and images, and its ratio to the output's RMS.
   Zero spread in the last layer means that every query predicts the same box.
