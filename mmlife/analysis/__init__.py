@@ -1,6 +1,7 @@
 """Analysis code behind the one-job scripts in ``tools/analysis_tools``: model complexity
-(:mod:`.complexity`), summaries of training / test logs (:mod:`.logs`) and speed benchmarks of
-LIFE (:mod:`.benchmark`).
+(:mod:`.complexity`), summaries of training / test logs (:mod:`.logs`), speed benchmarks of
+LIFE (:mod:`.benchmark`), the DETR step profiler (:mod:`.det_step_profile`) and the check that a
+detector can fit a few images (:mod:`.det_overfit`).
 
 Submodules are imported on use (``from mmlife.analysis.complexity import complexity``), so that
 importing this package pulls in neither mmdet, mmseg nor matplotlib.

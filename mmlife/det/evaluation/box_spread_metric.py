@@ -10,6 +10,17 @@ from mmdet.registry import METRICS
 from mmdet.structures.bbox import bbox_xyxy_to_cxcywh
 
 
+def count_distinct_boxes(bboxes, tol_px: float = 1.) -> int:
+    """How many of ``bboxes`` (``n x 4``, array or tensor) differ: greedily, a box counts unless
+    every corner coordinate lies within ``tol_px`` of an already counted box."""
+    bboxes = np.asarray(bboxes, dtype=np.float64).reshape(-1, 4)
+    close = np.abs(bboxes[:, None] - bboxes[None]).max(-1) < tol_px  # (n, n)
+    kept = np.zeros(len(bboxes), dtype=bool)
+    for i in range(len(bboxes)):
+        kept[i] = not close[i, kept].any()
+    return int(kept.sum())
+
+
 @METRICS.register_module()
 class DetBoxSpreadMetric(BaseMetric):
     """Spread of the predicted boxes within each image (no ground truth needed).
@@ -54,16 +65,8 @@ class DetBoxSpreadMetric(BaseMetric):
                 continue
             h, w = sample['ori_shape'][:2]
             cxcywh = bbox_xyxy_to_cxcywh(bboxes) / torch.tensor([w, h, w, h], dtype=bboxes.dtype)
-            self.results.append((self._distinct(bboxes.numpy()),
+            self.results.append((count_distinct_boxes(bboxes.numpy(), self.tol_px),
                                  float(cxcywh.numpy().std(0).mean())))
-
-    def _distinct(self, bboxes: np.ndarray) -> int:
-        """Greedy count of boxes that are not within ``tol_px`` (every corner) of a kept one."""
-        close = np.abs(bboxes[:, None] - bboxes[None]).max(-1) < self.tol_px  # (n, n)
-        kept = np.zeros(len(bboxes), dtype=bool)
-        for i in range(len(bboxes)):
-            kept[i] = not close[i, kept].any()
-        return int(kept.sum())
 
     def compute_metrics(self, results: list) -> dict:
         metrics = OrderedDict(distinct=0., std=0.)
@@ -74,6 +77,10 @@ class DetBoxSpreadMetric(BaseMetric):
             MMLogger.get_current_instance().warning(
                 f'{metrics["distinct"]:.2f} distinct predicted boxes an image on average: the '
                 'object queries have collapsed to (nearly) one box, and mAP stays at zero while '
-                'they do. Right after initialisation this is normal; if it persists, the usual '
-                'cause is a random-init backbone on a small dataset')
+                'they do. Right after initialisation this is normal. If it persists: dropout in '
+                'the encoder/decoder (attn_drop, proj_drop, ffn_drop > 0) lets the Hungarian '
+                'matching use the noise as the only difference between queries, which then '
+                'collapse in eval mode; a random-init backbone on a small dataset is slow to '
+                'give them anything else. `python tools/analysis_tools/det_overfit.py CONFIG` '
+                'checks whether the model can fit a few training images')
         return metrics
