@@ -401,8 +401,9 @@ def life_fast_forward(life, x: Tensor, hw_shape: Sequence[int], num_extra_tokens
     H, W = int(hw_shape[0]), int(hw_shape[1])
     cd = _autocast_dtype(x)
     params = _flat_params(life)
-    mask_u8 = None if mask is None else mask.reshape(x.shape[0], H * W).contiguous().view(
-        torch.uint8)
+    # a uint8 copy rather than a bool->uint8 view: inductor cannot lower a view to another dtype
+    # of a bool tensor (torch 2.11), and the mask is small (B x H*W bytes)
+    mask_u8 = None if mask is None else mask.reshape(x.shape[0], H * W).to(torch.uint8)
     E = int(num_extra_tokens)
     if torch.compiler.is_compiling():
         return _compiled_forward(x, mask_u8, params, life.kernel_sizes, life.split, H, W, E, cd)
