@@ -17,7 +17,8 @@
 #   tools/dev/real_data.sh figures          # Dense Roll-Out comparisons of the BCCD / CamVid /
 #                                           # Groceries pairs
 #   tools/dev/real_data.sh collect DIR      # logs (one tarball), fp16 weights of the CIFAR runs,
-#                                           # the Imagenette backbones (pretrain/)
+#                                           # the Imagenette backbones (pretrain/) as fp16
+#   tools/dev/real_data.sh fp32-pretrain    # data/*_imagenette_backbone_fp16.pth -> pretrain/
 #
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
@@ -292,9 +293,33 @@ torch.save({'state_dict': {k: v.half() if v.is_floating_point() else v
 PY
     done
     # the Imagenette backbones (not in the repo; the *-imagenette-pre configs read them)
-    ls pretrain/*_imagenette_backbone.pth >/dev/null 2>&1 &&
-        mkdir -p "$out/pretrain" && cp pretrain/*_imagenette_backbone.pth "$out/pretrain/"
+    # as float16 (11 MB each instead of 22): `fp32-pretrain` turns them back into init files
+    for f in pretrain/*_imagenette_backbone.pth; do
+        [ -f "$f" ] || continue
+        $PY - "$f" "$out/$(basename "${f%.pth}")_fp16.pth" <<'PY'
+import sys, torch
+import mmlife  # noqa: F401  (the checkpoint allowlist)
+ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
+torch.save({'state_dict': {k: v.half() if v.is_floating_point() else v
+                           for k, v in ckpt['state_dict'].items()}}, sys.argv[2])
+PY
+    done
     ls -la "$out" ;;
+fp32-pretrain)
+    # the float16 backbones written by `collect`, carried back as data/*_imagenette_backbone_fp16.pth
+    # -> pretrain/*_imagenette_backbone.pth (float32), as the *-imagenette-pre configs read them
+    mkdir -p pretrain
+    for f in data/*_imagenette_backbone_fp16.pth; do
+        [ -f "$f" ] || continue
+        $PY - "$f" "pretrain/$(basename "${f%_fp16.pth}").pth" <<'PY'
+import sys, torch
+import mmlife  # noqa: F401  (the checkpoint allowlist)
+ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
+torch.save({'state_dict': {k: v.float() if v.is_floating_point() else v
+                           for k, v in ckpt['state_dict'].items()}}, sys.argv[2])
+PY
+        echo "pretrain/$(basename "${f%_fp16.pth}").pth"
+    done ;;
 *)
-    sed -n '2,29p' "$0"; exit 2 ;;
+    sed -n '2,31p' "$0"; exit 2 ;;
 esac
