@@ -315,9 +315,11 @@ fp32-pretrain)
 import sys, torch
 import mmlife  # noqa: F401  (the checkpoint allowlist)
 ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
+state = ckpt.get('state_dict', ckpt)  # collect's {'state_dict': ...} or a bare state dict
 torch.save({'state_dict': {k: v.float() if v.is_floating_point() else v
-                           for k, v in ckpt['state_dict'].items()}}, sys.argv[2])
+                           for k, v in state.items()}}, sys.argv[2])
 PY
+        [ $? -eq 0 ] || exit 1
         echo "pretrain/$(basename "${f%_fp16.pth}").pth"
     done ;;
 *)
