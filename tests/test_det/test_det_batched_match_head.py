@@ -116,23 +116,17 @@ def test_one_call_per_loss_and_layer_order():
     for kind in ('loss_cls', 'loss_bbox', 'loss_iou'):
         values = [losses[name + kind] for name in names]
         assert len({v.item() for v in values}) == L, kind  # a swap of layers would show
-        # each layer's value is the stock loss of that layer alone
+        # each layer's value is the stock loss of that layer alone (loss_by_feat_single, with
+        # the stock get_targets outside loss_by_feat)
         for layer, name in enumerate(names):
-            ref = dict(zip(('loss_cls', 'loss_bbox', 'loss_iou'), DETRHead_single(
-                batched, cls[layer], boxes[layer], gts, metas)))
+            ref = dict(zip(('loss_cls', 'loss_bbox', 'loss_iou'), batched.loss_by_feat_single(
+                cls[layer], boxes[layer], gts, metas)))
             torch.testing.assert_close(losses[name + kind], ref[kind], rtol=0, atol=1e-6)
     flipped = batched.loss_by_feat(cls.flip(0), boxes.flip(0), gts, metas)
     for kind in ('loss_cls', 'loss_bbox', 'loss_iou'):
         for name, flipped_name in zip(names, names[::-1]):
             torch.testing.assert_close(flipped[flipped_name + kind], losses[name + kind],
                                        rtol=0, atol=1e-6)
-
-
-def DETRHead_single(head, cls_scores, bbox_preds, gts, metas):
-    """mmdet's loss_by_feat_single with mmdet's get_targets (outside loss_by_feat, the
-    batched head's get_targets is the stock one)."""
-    from mmdet.models.dense_heads import DETRHead
-    return DETRHead.loss_by_feat_single(head, cls_scores, bbox_preds, gts, metas)
 
 
 @pytest.mark.parametrize('loss_cls,assigner', [(CE_LOSS, ASSIGNER), (FOCAL_LOSS, FOCAL_ASSIGNER)])
@@ -164,3 +158,29 @@ def test_bad_input():
         MODELS.build(dict(type='BatchedMatchDETRHead', num_classes=2, embed_dims=8,
                           train_cfg=dict(assigner=dict(type='MaxIoUAssigner', pos_iou_thr=.5,
                                                        neg_iou_thr=.5))))
+
+
+def test_loss_and_predict_and_predict_equal_stock():
+    """The head's other entry points: same losses and detections as stock, same weights."""
+    from mmdet.structures import DetDataSample
+    test_cfg = dict(max_per_img=Q // 2)
+    stock, batched = (_head(t, test_cfg=test_cfg) for t in ('DETRHead', 'BatchedMatchDETRHead'))
+    batched.load_state_dict(stock.state_dict())
+    _, _, gts, metas = _inputs((2, 0, 3), seed=3, dtype=torch.float32)
+    samples = []
+    for gt, meta in zip(gts, metas):
+        sample = DetDataSample(metainfo=dict(meta, scale_factor=(1.0, 1.0)))
+        sample.gt_instances = gt
+        samples.append(sample)
+    hidden = torch.randn(L, len(samples), Q, 8, generator=torch.Generator().manual_seed(3))
+    (ref_losses, ref_preds), (losses, preds) = (h.loss_and_predict(hidden, samples)
+                                                for h in (stock, batched))
+    assert list(losses) == list(ref_losses)
+    for k in losses:
+        torch.testing.assert_close(losses[k], ref_losses[k], rtol=0, atol=1e-6, msg=k)
+    pairs = [(preds, ref_preds), (batched.predict(hidden, samples, rescale=True),
+                                  stock.predict(hidden, samples, rescale=True))]
+    for got_list, ref_list in pairs:
+        for got, ref in zip(got_list, ref_list):
+            for key in ('scores', 'labels', 'bboxes'):
+                torch.testing.assert_close(got[key], ref[key], rtol=0, atol=0)
