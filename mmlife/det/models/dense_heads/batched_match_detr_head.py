@@ -135,7 +135,8 @@ class BatchedMatchDETRHead(DETRHead):
         """
         L, B, Q = all_layers_cls_scores.shape[:3]
         num_neg = [B * Q - n for n in num_pos]
-        # the stock normalisations of every layer, in one tensor (no device-to-host copy)
+        # the stock normalisations of every layer in one tensor: one host-to-device copy and no
+        # .item() (stock: one per layer)
         avg_factors = all_layers_cls_scores.new_tensor(
             [n + m * self.bg_cls_weight for n, m in zip(num_pos, num_neg)] + num_pos,
             dtype=torch.promote_types(all_layers_cls_scores.dtype, torch.float32))
