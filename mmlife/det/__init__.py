@@ -1,7 +1,7 @@
 """mmlife for mmdet: DETR with a selectable Q/K/V projection (none, Linear, LIFE), a detection
 F1 metric, a box-spread (query-collapse) metric, ``BatchedMatchDETRHead`` (``DETRHead`` with the
-Hungarian matching of all decoder layers batched) and ``CheckedVOCDataset`` (stock ``VOCDataset``
-with validated boxes), registered into mmdet's registries. BCCD and Groceries are
+Hungarian matching and the losses of all decoder layers batched) and ``CheckedVOCDataset`` (stock
+``VOCDataset`` with validated boxes), registered into mmdet's registries. BCCD and Groceries are
 ``CheckedVOCDataset`` with their class names in ``metainfo``
 (``configs/detection/_base_/datasets/``).
 

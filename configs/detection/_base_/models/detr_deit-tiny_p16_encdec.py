@@ -50,7 +50,7 @@ model = dict(
         return_intermediate=True),
     positional_encoding=dict(num_feats=128, normalize=True),
     bbox_head=dict(
-        type='BatchedMatchDETRHead',  # = DETRHead, its Hungarian matching batched (faster)
+        type='BatchedMatchDETRHead',  # = DETRHead, its matching and losses batched (faster)
         num_classes=20,
         embed_dims=256,
         loss_cls=dict(

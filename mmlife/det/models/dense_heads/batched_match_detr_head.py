@@ -16,9 +16,16 @@ time is then set by the host, not the device.
 - one host-to-device copy of the matched gt index of every query, from which labels, box
   targets and weights of all layers are gathered at once.
 
-The losses are then those of the stock ``loss_by_feat_single`` (one call per layer, unchanged):
-only ``get_targets`` returns the precomputed targets of its layer. Assignments and losses equal
-the stock head's (``tests/test_det/test_det_batched_match_head.py``).
+The losses of all layers are computed at once too: the head's own ``loss_cls``, ``loss_bbox``
+and ``loss_iou`` modules are called once each, with ``reduction_override='none'``, on the
+predictions and targets of all layers stacked along the batch dimension; their per-element
+values are summed per layer and divided by the stock per-layer normalisation (``num_total_pos +
+num_total_neg * bg_cls_weight`` for the classification, ``num_total_pos`` for the boxes, with the
+stock ``reduce_mean`` and the floor of 1) without copying any count back to the host. The loss
+dict has the stock keys and values. A ``QualityFocalLoss`` classification loss (its targets
+depend on the IoU of each positive) keeps the stock per-layer ``loss_by_feat_single``, fed with
+the batched targets. Assignments, losses and gradients equal the stock head's
+(``tests/test_det/test_det_batched_match_head.py``).
 """
 import inspect
 from typing import Dict, List, Optional
@@ -26,10 +33,11 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 from mmdet.models.dense_heads import DETRHead
+from mmdet.models.losses import QualityFocalLoss
 from mmdet.models.task_modules.assigners import HungarianAssigner
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
-from mmdet.utils import InstanceList, OptInstanceList
+from mmdet.utils import InstanceList, OptInstanceList, reduce_mean
 from mmengine.structures import InstanceData
 from scipy.optimize import linear_sum_assignment
 from torch import Tensor
@@ -74,32 +82,137 @@ class BatchedMatchDETRHead(DETRHead):
                      batch_gt_instances: InstanceList,
                      batch_img_metas: List[dict],
                      batch_gt_instances_ignore: OptInstanceList = None) -> Dict[str, Tensor]:
-        """Stock ``DETRHead.loss_by_feat`` with the targets of all layers computed first."""
+        """The stock ``DETRHead.loss_by_feat`` losses, with the targets and the losses of all
+        decoder layers computed at once (see the module docstring)."""
+        if batch_gt_instances_ignore is not None:
+            raise ValueError(f'{type(self).__name__} does not support batch_gt_instances_ignore '
+                             '(pass None), as mmdet\'s DETRHead')
         if len(batch_gt_instances) != all_layers_cls_scores.shape[1]:
             raise ValueError(f'{len(batch_gt_instances)} gt instances for a batch of '
                              f'{all_layers_cls_scores.shape[1]} images')
-        self._layer_targets = iter(self.batched_targets(
-            all_layers_cls_scores, all_layers_bbox_preds, batch_gt_instances, batch_img_metas))
-        try:
-            return super().loss_by_feat(all_layers_cls_scores, all_layers_bbox_preds,
-                                        batch_gt_instances, batch_img_metas,
-                                        batch_gt_instances_ignore)
-        finally:
-            self._layer_targets = None
+        targets = self.stacked_targets(all_layers_cls_scores, all_layers_bbox_preds,
+                                       batch_gt_instances, batch_img_metas)
+        if isinstance(self.loss_cls, QualityFocalLoss):
+            # its targets need the IoU of each positive: the stock per-layer losses
+            self._layer_targets = iter(self._split_layers(*targets))
+            try:
+                return super().loss_by_feat(all_layers_cls_scores, all_layers_bbox_preds,
+                                            batch_gt_instances, batch_img_metas)
+            finally:
+                self._layer_targets = None
+        losses_cls, losses_bbox, losses_iou = (loss.unbind() for loss in self.stacked_losses(
+            all_layers_cls_scores, all_layers_bbox_preds, batch_img_metas, *targets))
+        # the stock keys: the last layer's without prefix, then d0. ... d{L-2}.
+        loss_dict = dict(loss_cls=losses_cls[-1], loss_bbox=losses_bbox[-1],
+                         loss_iou=losses_iou[-1])
+        for layer in range(len(losses_cls) - 1):
+            loss_dict[f'd{layer}.loss_cls'] = losses_cls[layer]
+            loss_dict[f'd{layer}.loss_bbox'] = losses_bbox[layer]
+            loss_dict[f'd{layer}.loss_iou'] = losses_iou[layer]
+        return loss_dict
+
+    def stacked_losses(self, all_layers_cls_scores: Tensor, all_layers_bbox_preds: Tensor,
+                       batch_img_metas: List[dict], labels: Tensor, label_weights: Tensor,
+                       bbox_targets: Tensor, bbox_weights: Tensor,
+                       num_pos: List[int]) -> tuple:
+        """Classification, L1 and IoU losses of every decoder layer, one loss call each.
+
+        Each of ``self.loss_cls``, ``self.loss_bbox``, ``self.loss_iou`` is called once with
+        ``reduction_override='none'`` on all layers stacked along the batch dimension; the
+        per-element losses (already weighted and multiplied by ``loss_weight``) are summed per
+        layer and divided by the stock ``loss_by_feat_single`` normalisation of that layer.
+
+        Args:
+            all_layers_cls_scores (Tensor): ``(L, B, Q, cls_out_channels)`` logits.
+            all_layers_bbox_preds (Tensor): ``(L, B, Q, 4)`` normalized ``(cx, cy, w, h)``.
+            batch_img_metas (list[dict]): ``B`` metas with ``img_shape``.
+            labels, label_weights, bbox_targets, bbox_weights, num_pos: the targets of all
+                layers, as :meth:`stacked_targets` returns them.
+
+        Returns:
+            tuple[Tensor]: ``(L, )`` classification (``(L, 1)`` with ``sync_cls_avg_factor``,
+            as stock), L1 and IoU losses.
+        """
+        L, B, Q = all_layers_cls_scores.shape[:3]
+        num_neg = [B * Q - n for n in num_pos]
+        # the stock normalisations of every layer in one tensor: one host-to-device copy and no
+        # .item() (stock: one per layer)
+        avg_factors = all_layers_cls_scores.new_tensor(
+            [n + m * self.bg_cls_weight for n, m in zip(num_pos, num_neg)] + num_pos,
+            dtype=torch.promote_types(all_layers_cls_scores.dtype, torch.float32))
+        cls_avg_factor, num_total_pos = avg_factors[:L], reduce_mean(avg_factors[L:])
+        if self.sync_cls_avg_factor:
+            cls_avg_factor = reduce_mean(cls_avg_factor)
+
+        def per_layer(loss: Tensor, avg_factor: Tensor) -> Tensor:
+            if loss.dim() == 0:  # mmdet's shortcut for all-zero weights: a 0 of the graph
+                return loss.expand(L)
+            if loss.shape[0] != L * B * Q:
+                raise ValueError(f'{type(self).__name__} needs losses that return one value '
+                                 f'per query with reduction_override="none", got shape '
+                                 f'{tuple(loss.shape)} for {L * B * Q} queries')
+            # as mmdet's weight_reduce_loss: sum / (avg_factor + eps), with eps of float32
+            eps = torch.finfo(torch.float32).eps
+            loss = loss.reshape(L, -1).sum(dim=1)
+            return (loss / (avg_factor.clamp(min=1) + eps)).to(loss.dtype)
+
+        loss_cls = self.loss_cls(
+            all_layers_cls_scores.reshape(-1, self.cls_out_channels), labels.reshape(-1),
+            label_weights.reshape(-1), reduction_override='none')
+        # boxes rescaled to pixels for the IoU loss, as loss_by_feat_single does
+        factors = all_layers_bbox_preds.new_tensor(
+            [[m['img_shape'][1], m['img_shape'][0]] * 2 for m in batch_img_metas]).unsqueeze(1)
+        bboxes = bbox_cxcywh_to_xyxy(all_layers_bbox_preds) * factors
+        bboxes_gt = bbox_cxcywh_to_xyxy(bbox_targets) * factors
+        bbox_weights = bbox_weights.reshape(-1, 4)
+        loss_iou = self.loss_iou(bboxes.reshape(-1, 4), bboxes_gt.reshape(-1, 4), bbox_weights,
+                                 reduction_override='none')
+        loss_bbox = self.loss_bbox(all_layers_bbox_preds.reshape(-1, 4),
+                                   bbox_targets.reshape(-1, 4), bbox_weights,
+                                   reduction_override='none')
+        loss_cls = per_layer(loss_cls, cls_avg_factor)
+        if self.sync_cls_avg_factor:
+            # stock divides by a (1, ) tensor, so its loss has shape (1, ) (except when the
+            # factor is below 1, where max(factor, 1) gives the int 1 and a 0-dim loss)
+            loss_cls = loss_cls.unsqueeze(1)
+        return loss_cls, per_layer(loss_bbox, num_total_pos), per_layer(loss_iou, num_total_pos)
 
     def get_targets(self, cls_scores_list: List[Tensor], bbox_preds_list: List[Tensor],
                     batch_gt_instances: InstanceList, batch_img_metas: List[dict]) -> tuple:
-        """The next layer's precomputed targets inside :meth:`loss_by_feat` (the stock
-        ``loss_by_feat_single`` asks once per layer, in order); stock ``get_targets`` outside."""
+        """The next layer's precomputed targets while :meth:`loss_by_feat` runs the stock
+        per-layer losses (``QualityFocalLoss``; the stock ``loss_by_feat_single`` asks once per
+        layer, in order); stock ``get_targets`` otherwise."""
         if self._layer_targets is None:
             return super().get_targets(cls_scores_list, bbox_preds_list, batch_gt_instances,
                                        batch_img_metas)
         return next(self._layer_targets)
 
-    @torch.no_grad()
     def batched_targets(self, all_layers_cls_scores: Tensor, all_layers_bbox_preds: Tensor,
                         batch_gt_instances: InstanceList, batch_img_metas: List[dict]) -> list:
         """Targets of every decoder layer, as stock ``get_targets`` returns them per layer.
+
+        Arguments as :meth:`stacked_targets`.
+
+        Returns:
+            list[tuple]: per layer ``(labels_list, label_weights_list, bbox_targets_list,
+            bbox_weights_list, num_total_pos, num_total_neg)``.
+        """
+        return self._split_layers(*self.stacked_targets(
+            all_layers_cls_scores, all_layers_bbox_preds, batch_gt_instances, batch_img_metas))
+
+    @staticmethod
+    def _split_layers(labels: Tensor, label_weights: Tensor, bbox_targets: Tensor,
+                      bbox_weights: Tensor, num_pos: List[int]) -> list:
+        """Stacked targets -> per layer, per image lists as stock ``get_targets``."""
+        B, Q = labels.shape[1:3]
+        return [(list(labels[layer]), list(label_weights[layer]), list(bbox_targets[layer]),
+                 list(bbox_weights[layer]), num_pos[layer], B * Q - num_pos[layer])
+                for layer in range(len(num_pos))]
+
+    @torch.no_grad()
+    def stacked_targets(self, all_layers_cls_scores: Tensor, all_layers_bbox_preds: Tensor,
+                        batch_gt_instances: InstanceList, batch_img_metas: List[dict]) -> tuple:
+        """Targets of every decoder layer and image, stacked.
 
         Images of one ``img_shape`` (all of them after a fixed-size ``Resize``) share one call
         of each match cost: the predictions of all their layers against all their gts; each
@@ -114,8 +227,10 @@ class BatchedMatchDETRHead(DETRHead):
             batch_img_metas (list[dict]): ``B`` metas with ``img_shape``.
 
         Returns:
-            list[tuple]: per layer ``(labels_list, label_weights_list, bbox_targets_list,
-            bbox_weights_list, num_total_pos, num_total_neg)``.
+            tuple: ``labels`` ``(L, B, Q)``, ``label_weights`` ``(L, B, Q)``, ``bbox_targets``
+            and ``bbox_weights`` ``(L, B, Q, 4)`` (each image's slice is what stock
+            ``_get_targets_single`` returns) and ``num_pos``, the number of matched queries
+            of each layer (list of ``L`` ints).
         """
         L, B, Q = all_layers_cls_scores.shape[:3]
         device = all_layers_bbox_preds.device
@@ -170,7 +285,5 @@ class BatchedMatchDETRHead(DETRHead):
         labels = torch.cat(gt_labels)[assigned]  # (L, B, Q)
         bbox_targets = torch.cat(gt_targets).to(gt_dtype)[assigned]  # (L, B, Q, 4)
         bbox_weights = (assigned != sentinel).to(gt_dtype).unsqueeze(-1).expand(-1, -1, -1, 4)
-        label_weights = torch.ones((B, Q), dtype=gt_dtype, device=device)
-        return [(list(labels[layer]), list(label_weights), list(bbox_targets[layer]),
-                 list(bbox_weights[layer]), int(num_pos[layer]), B * Q - int(num_pos[layer]))
-                for layer in range(L)]
+        label_weights = torch.ones((L, B, Q), dtype=gt_dtype, device=device)
+        return labels, label_weights, bbox_targets, bbox_weights, num_pos.tolist()
