@@ -12,13 +12,15 @@ Modes (``--modes``, any subset, in this order):
     (``LIFEVisionTransformer`` with ``use_life`` False/True, plus mmpretrain's ViT head) and
     measured in the same process on synthetic data: training throughput (forward +
     cross-entropy + backward + AdamW step; bf16 autocast on CUDA, ``--amp``), inference
-    throughput (forward under ``torch.inference_mode``; ``torch.no_grad`` when compiled) and the training peak memory of each
-    model on its own (CUDA). ``compiled`` compiles the forward + loss of both models with
-    ``torch.compile`` (``--compile-mode``, ``--compile-backend``; LIFE's fast path is traced as
-    the custom op ``mmlife::life_forward``). Unless ``--no-micro``, a LIFE-only table times one
-    LIFE against the ``nn.Linear(C, 3C)`` it replaces on the same tokens, for the DeiT rows and
-    for ``--micro-extra`` rows: DETR's encoder grid (32 x 32 tokens, C = 256, a key padding
-    mask) and a SwinV2 window (8 x 8 tokens, C = 96, a batch of windows).
+    throughput (forward under ``torch.inference_mode``; ``torch.no_grad`` when compiled) and
+    the training peak memory of each model on its own (CUDA). ``compiled`` compiles the forward
+    + loss of both models with ``torch.compile`` (``--compile-mode``, ``--compile-backend``;
+    LIFE's fast path is traced as the custom op ``mmlife::life_forward``); every compiled
+    callable is called with one grad mode and one input shape only, so it compiles once (see
+    :func:`maybe_compile`). Unless ``--no-micro``, a LIFE-only table times one LIFE against
+    the ``nn.Linear(C, 3C)`` it replaces on the same tokens, for the DeiT rows and for
+    ``--micro-extra`` rows: DETR's encoder grid (32 x 32 tokens, C = 256, a key padding mask)
+    and a SwinV2 window (8 x 8 tokens, C = 96, a batch of windows).
 ``e2e``
     The training loop of ``tools/train.py``: mmengine's ``Runner`` built from the CIFAR-10
     DeiT configs (``--e2e-configs``, plain and LIFE) with the dataset replaced by
