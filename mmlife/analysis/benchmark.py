@@ -12,13 +12,15 @@ Modes (``--modes``, any subset, in this order):
     (``LIFEVisionTransformer`` with ``use_life`` False/True, plus mmpretrain's ViT head) and
     measured in the same process on synthetic data: training throughput (forward +
     cross-entropy + backward + AdamW step; bf16 autocast on CUDA, ``--amp``), inference
-    throughput (forward under ``torch.inference_mode``; ``torch.no_grad`` when compiled) and the training peak memory of each
-    model on its own (CUDA). ``compiled`` compiles the forward + loss of both models with
-    ``torch.compile`` (``--compile-mode``, ``--compile-backend``; LIFE's fast path is traced as
-    the custom op ``mmlife::life_forward``). Unless ``--no-micro``, a LIFE-only table times one
-    LIFE against the ``nn.Linear(C, 3C)`` it replaces on the same tokens, for the DeiT rows and
-    for ``--micro-extra`` rows: DETR's encoder grid (32 x 32 tokens, C = 256, a key padding
-    mask) and a SwinV2 window (8 x 8 tokens, C = 96, a batch of windows).
+    throughput (forward under ``torch.inference_mode``; ``torch.no_grad`` when compiled) and
+    the training peak memory of each model on its own (CUDA). ``compiled`` compiles the forward
+    + loss of both models with ``torch.compile`` (``--compile-mode``, ``--compile-backend``;
+    LIFE's fast path is traced as the custom op ``mmlife::life_forward``); every compiled
+    callable is called with one grad mode and one input shape only, so it compiles once (see
+    :func:`maybe_compile`). Unless ``--no-micro``, a LIFE-only table times one LIFE against
+    the ``nn.Linear(C, 3C)`` it replaces on the same tokens, for the DeiT rows and for
+    ``--micro-extra`` rows: DETR's encoder grid (32 x 32 tokens, C = 256, a key padding mask)
+    and a SwinV2 window (8 x 8 tokens, C = 96, a batch of windows).
 ``e2e``
     The training loop of ``tools/train.py``: mmengine's ``Runner`` built from the CIFAR-10
     DeiT configs (``--e2e-configs``, plain and LIFE) with the dataset replaced by
@@ -195,16 +197,25 @@ def build_classifier(arch: str, img_size: int, patch_size: int, use_life: bool,
 
 
 def maybe_compile(fn: Callable, args) -> Callable:
-    """``fn`` compiled as the compiled mode asks (``--compile-mode``, ``--compile-backend``)."""
+    """``fn`` compiled as the compiled mode asks (``--compile-mode``, ``--compile-backend``).
+
+    Each compiled callable here is called with one grad mode, one autocast state and one input
+    shape only, so that it compiles once (``dynamic=False``: no shape-generic recompile either).
+    Dynamo keeps its graphs per code object, shared by every callable made from the same
+    function (a lambda, a method of another model) and counted against
+    ``torch._dynamo.config.recompile_limit`` (8), after which it runs the frame eagerly: the
+    measurements call :func:`torch._dynamo.reset` first, so that the graphs of earlier rows do
+    not count."""
     mode = None if args.compile_mode in (None, 'default') else args.compile_mode
-    return torch.compile(fn, mode=mode, backend=args.compile_backend)
+    return torch.compile(fn, mode=mode, backend=args.compile_backend, dynamic=False)
 
 
 class ModelRunner:
     """One classifier with its optimizer and its training/inference step on fixed data.
 
-    With ``compiled`` the forward + loss (training) and the forward (inference) run through
-    ``torch.compile``; the optimizer step stays eager in both arms."""
+    With ``compiled`` the forward + loss (training, with grad) and the forward (inference,
+    under no_grad) run through two ``torch.compile`` callables; the optimizer step stays eager
+    in both arms."""
 
     def __init__(self, arch, setting, use_life, args, device, images, labels,
                  compiled=False):
@@ -247,6 +258,8 @@ def measure_row(arch, setting, args, device, timer, compiled=False
     """Plain and LIFE model of one row: memory one after the other, then timings interleaved
     (plain, LIFE, plain, LIFE, ...) so that drifts of the machine hit both alike."""
     B = setting['batch_size']
+    if compiled:
+        torch._dynamo.reset()  # see maybe_compile
     images = torch.randn(B, 3, setting['img_size'], setting['img_size'], device=device)
     labels = torch.randint(0, args.num_classes, (B, ), device=device)
     runners, results = {}, {}
@@ -352,17 +365,24 @@ def measure_life_only(embed_dims, tokens_hw, batch, args, device, timer, extra=1
         module.load_state_dict(life.state_dict())
         return lambda inp, mask: module(inp, (H, W), extra, mask)
 
-    calls = {name: make_call(name) for name in candidates}
+    # one callable per (candidate, step), so that each compiled one sees one grad mode and one
+    # input shape: 'fwd' (no grad) and 'fwd_bwd' on the row's batch, 'host' (fwd_bwd) on 2 images
     if compiled:
-        calls = {name: maybe_compile(fn, args) for name, fn in calls.items()}
+        torch._dynamo.reset()  # see maybe_compile
+    calls = {}
+    for name in candidates:
+        fn = make_call(name)
+        for step in ('fwd', 'fwd_bwd', 'host'):
+            calls[name, step] = maybe_compile(fn, args) if compiled else fn
 
-    def fwd(name, inp=x):
+    def fwd(name):
         with torch.no_grad(), torch.autocast(**autocast):
-            calls[name](inp, masks[inp.shape[0]])
+            calls[name, 'fwd'](x, masks[batch])
 
-    def fwd_bwd(name, inp=x, g=grad):
+    def fwd_bwd(name, step='fwd_bwd'):
+        inp, g = (small, small_grad) if step == 'host' else (x, grad)
         with torch.autocast(**autocast):
-            out = calls[name](inp, masks[inp.shape[0]])
+            out = calls[name, step](inp, masks[inp.shape[0]])
         out.backward(g.to(out.dtype))
 
     result = {name: dict(fwd_all_s=[], fwd_bwd_all_s=[]) for name in candidates}
@@ -370,7 +390,7 @@ def measure_life_only(embed_dims, tokens_hw, batch, args, device, timer, extra=1
         for _ in range(max(args.warmup, 2 if compiled else 0)):
             fwd(name)
             fwd_bwd(name)
-            fwd_bwd(name, small, small_grad)
+            fwd_bwd(name, 'host')
     sync(device)
     for _ in range(args.repeats):
         for name in candidates:
@@ -385,7 +405,7 @@ def measure_life_only(embed_dims, tokens_hw, batch, args, device, timer, extra=1
         sync(device)
         t0 = time.perf_counter()
         for _ in range(max(5, 5 * args.steps)):
-            fwd_bwd(name, small, small_grad)
+            fwd_bwd(name, 'host')
         r['host_fwd_bwd_s'] = (time.perf_counter() - t0) / max(5, 5 * args.steps)
         sync(device)
     return result

@@ -39,18 +39,38 @@ def test_smoke_run_on_cpu(tmp_path, capsys):
     assert '| eager | detr | 256 | 4x4+0 mask | 1 |' in printed
 
 
-def test_compiled_mode_on_cpu(tmp_path, capsys):
-    # both arms through torch.compile ('aot_eager' needs no C++ compiler)
+def test_compiled_mode_compiles_each_callable_once(tmp_path, capsys, monkeypatch):
+    # both arms through torch.compile ('aot_eager' needs no C++ compiler). Every compiled
+    # callable must see one grad mode and one input shape, so dynamo compiles one frame per
+    # callable: a callable used with and without grad, or on two batch sizes, recompiles, and a
+    # graph break (mmpretrain's numpy drop-path rates) compiles extra frames; either way the
+    # compiled numbers then measure recompiles and eager fallbacks
+    torch = pytest.importorskip('torch')
+    from torch._dynamo.utils import counters
+    try:
+        torch.compile(lambda t: t + 1, backend='aot_eager')(torch.zeros(1))
+    except Exception as err:  # noqa: BLE001  (no working torch.compile here)
+        pytest.skip(f'torch.compile unavailable: {err}')
+    made = []
+    compile_one = bench.maybe_compile
+    monkeypatch.setattr(bench, 'maybe_compile',
+                        lambda fn, args: made.append(fn) or compile_one(fn, args))
+    counters.clear()
     out = tmp_path / 'bench.json'
+    # batch 3: the LIFE-only host timing on 2 images is another input shape
     report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'compiled', '--archs',
-                         'deit-tiny', '--settings', '32', '--micro-extra', '--compile-backend',
-                         'aot_eager', '--out', str(out)])
+                         'deit-tiny', '--settings', '32', '--micro-extra', '--batch-size', '3',
+                         '--compile-backend', 'aot_eager', '--out', str(out)])
+    assert dict(counters['frames']) == dict(total=len(made), ok=len(made))
+    # plain and LIFE: train + infer; LIFE-only: Linear and reference x (fwd, fwd_bwd, host)
+    assert len(made) == 2 * 2 + 2 * 3
+    assert not counters['graph_break']
     (row, ) = report['rows']
     assert row['mode'] == 'compiled' and row['train_ratio'] > 0 and row['infer_ratio'] > 0
     (micro, ) = report['micro']
     assert micro['mode'] == 'compiled' and micro['times']['reference']['fwd_bwd_s'] > 0
     assert json.load(open(out))['compile_backend'] == 'aot_eager'
-    assert '| compiled | deit-tiny |' in capsys.readouterr().out
+    assert '| compiled | deit-tiny | 16px/p4 | 3 |' in capsys.readouterr().out
 
 
 def test_host_mode_counts_launches(tmp_path, capsys):

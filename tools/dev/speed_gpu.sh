@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The LIFE fast path on one GPU, in one call of under 9 minutes: its GPU tests, then the
-# benchmark's eager + host, compiled and end-to-end modes. Run from the repository root with the
+# benchmark's eager + host, end-to-end and compiled modes. Run from the repository root with the
 # OpenMMLab wheels on the path:
 #
 #   PYTHONPATH=/tmp/site:$PWD bash tools/dev/speed_gpu.sh
 #
 # Writes to $OUT/speed/ (OUT defaults to work_dirs): env.txt (GPU, torch, Triton), gpu_tests.txt,
-# bench_{eager,compiled,e2e}.json with their logs, and status.txt (exit status and seconds of
+# bench_{eager,e2e,compiled}.json with their logs, and status.txt (exit status and seconds of
 # each step; 124 = timed out). Every step runs even when an earlier one failed. Each step has
-# its own time limit, cut to what is left of TOTAL seconds (default 530) so that the whole
-# script ends in time.
-# Env: OUT (work_dirs), PY (python3), TOTAL (530).
+# its own time limit, cut so that what is left of TOTAL seconds (default 530) still holds
+# MIN_S seconds (default 60) for every step after it: a slow early step cannot starve the
+# later ones, and the whole script ends in time.
+# Env: OUT (work_dirs), PY (python3), TOTAL (530), MIN_S (60).
 set -u
 cd "$(dirname "$0")/../.."
 PY=${PY:-python3}
@@ -18,11 +19,14 @@ export PYTHONUNBUFFERED=1  # logs complete up to a timeout
 DIR=${OUT:-work_dirs}/speed
 mkdir -p "$DIR"
 END=$(( $(date +%s) + ${TOTAL:-530} ))
+MIN_S=${MIN_S:-60}
+STEPS_AFTER=4  # the number of `step` calls below, counted down
 : > "$DIR/status.txt"
 
 # step NAME LIMIT_S COMMAND...: runs COMMAND under a time limit, output to NAME.txt (and here)
 step() {
-    local name=$1 limit=$2 left=$(( END - $(date +%s) )); shift 2
+    STEPS_AFTER=$(( STEPS_AFTER - 1 ))
+    local name=$1 limit=$2 left=$(( END - $(date +%s) - STEPS_AFTER * MIN_S )); shift 2
     (( left < limit )) && limit=$left
     if (( limit < 15 )); then
         echo "$name: skipped (no time left)" | tee -a "$DIR/status.txt"; return
@@ -43,9 +47,9 @@ step gpu_tests 240 $PY -m pytest -v -p no:cacheprovider \
     tests/test_models/test_layers/test_life_autograd.py
 step bench_eager_log 150 $PY tools/analysis_tools/benchmark.py --modes eager host \
     --repeats 3 --out "$DIR/bench_eager.json"
+step bench_e2e_log 80 $PY tools/analysis_tools/benchmark.py --modes e2e --warmup 5 \
+    --e2e-iters 20 --out "$DIR/bench_e2e.json"
 step bench_compiled_log 170 $PY tools/analysis_tools/benchmark.py --modes compiled \
     --archs deit-tiny deit-small --settings 32 --micro-extra detr swinv2 --repeats 3 \
     --out "$DIR/bench_compiled.json"
-step bench_e2e_log 80 $PY tools/analysis_tools/benchmark.py --modes e2e --warmup 5 \
-    --e2e-iters 20 --out "$DIR/bench_e2e.json"
 cat "$DIR/status.txt"

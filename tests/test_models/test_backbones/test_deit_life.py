@@ -29,6 +29,16 @@ def test_life_in_every_block(type_, extra):
     assert names == plain_names
 
 
+@pytest.mark.parametrize('use_life', [True, False])
+def test_drop_path_rates_are_python_floats(use_life):
+    # the stock class gives numpy rates, on which torch.compile breaks the graph in every block
+    from mmcv.cnn.bricks.drop import DropPath
+    model = build(use_life=use_life, drop_path_rate=0.1)
+    rates = [m.drop_prob for m in model.modules() if isinstance(m, DropPath)]
+    assert len(rates) == 2 * 12 and all(type(r) is float for r in rates)
+    assert rates[-1] == pytest.approx(0.1)
+
+
 @pytest.mark.parametrize('arch, dims', [('deit-tiny', 192), ('deit-small', 384),
                                         ('deit-base', 768)])
 def test_param_overhead(arch, dims):
