@@ -33,6 +33,9 @@ from typing import Callable, List, Optional, Sequence
 
 import torch
 
+from .det_step_profile import build_model_and_optim, synthetic_batch
+
+
 #: Pipeline transforms that are random (dropped so the batch is the same at every step).
 RANDOM_TRANSFORMS = ('RandomFlip', 'RandomApply', 'RandomChoice', 'RandomCrop', 'RandomResize',
                      'RandomChoiceResize', 'RandomAffine', 'RandomShift', 'RandomCenterCropPad',
@@ -92,6 +95,8 @@ def load_overfit_config(config: str, size: int = 160, lr: Optional[float] = 1e-4
     ``lr_mult`` set (``None``: keep the config's), then ``cfg_options`` merged (so they win
     over all of these)."""
     from mmengine.config import Config
+
+    from mmlife.utils import check_cfg_options
     _check('size', isinstance(size, int) and size >= 16, size, 'an int >= 16')
     _check('lr', lr is None or lr > 0, lr, '> 0')
     _check('backbone_lr_mult', backbone_lr_mult is None or backbone_lr_mult >= 0,
@@ -115,7 +120,7 @@ def load_overfit_config(config: str, size: int = 160, lr: Optional[float] = 1e-4
         keys = cfg.optim_wrapper.setdefault('paramwise_cfg', {}).setdefault('custom_keys', {})
         keys.setdefault('backbone', {})['lr_mult'] = backbone_lr_mult
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        cfg.merge_from_dict(check_cfg_options(cfg, cfg_options))
     return cfg, dropped
 
 
@@ -128,34 +133,6 @@ def dataset_batch(cfg, num_images: int) -> dict:
     if len(ds) < num_images:
         raise ValueError(f'num_images is {num_images} but the train set has {len(ds)} images')
     return pseudo_collate([ds[i] for i in range(num_images)])
-
-
-def synthetic_batch(num_images: int, size: int, num_classes: int, seed: int = 0,
-                    max_objects: int = 4) -> dict:
-    """``num_images`` uint8 ``3 x size x size`` images on a dark noisy background, each with 1
-    to ``max_objects`` filled rectangles, one colour a class, and the matching ``DetDataSample``
-    s (``gt_instances``: ``xyxy`` boxes in pixels, labels)."""
-    from mmdet.structures import DetDataSample
-    from mmengine.structures import InstanceData
-    _check('num_classes', num_classes >= 1, num_classes, '>= 1')
-    g = torch.Generator().manual_seed(seed)
-    palette = torch.randint(60, 256, (num_classes, 3), generator=g, dtype=torch.uint8)
-    inputs, samples = [], []
-    for _ in range(num_images):
-        img = torch.randint(0, 40, (3, size, size), generator=g, dtype=torch.uint8)
-        n = int(torch.randint(1, max_objects + 1, (1, ), generator=g))
-        wh = (torch.rand(n, 2, generator=g) * 0.35 + 0.15) * size
-        xy = torch.rand(n, 2, generator=g) * (size - wh)
-        boxes = torch.cat([xy, xy + wh], 1).round()
-        labels = torch.randint(num_classes, (n, ), generator=g)
-        for (x1, y1, x2, y2), label in zip(boxes.int().tolist(), labels.tolist()):
-            img[:, y1:y2, x1:x2] = palette[label][:, None, None]
-        sample = DetDataSample(metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
-                                             scale_factor=(1., 1.)))
-        sample.gt_instances = InstanceData(bboxes=boxes, labels=labels)
-        inputs.append(img)
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
 
 
 def count_recalled(gt_bboxes: torch.Tensor, pred_bboxes: torch.Tensor, scores: torch.Tensor,
@@ -276,8 +253,6 @@ def det_overfit(config: str, num_images: int = 4, iters: int = 300, size: int = 
     dict; see the module doc). ``log`` gets a progress line every ``log_interval`` steps
     (default: about 10 lines a run) and the summary; ``None`` is silent."""
     from mmengine.runner import set_random_seed
-
-    from .det_step_profile import build_model_and_optim
     _check('num_images', isinstance(num_images, int) and num_images >= 1, num_images,
            'an int >= 1')
     _check('iters', isinstance(iters, int) and iters >= 1, iters, 'an int >= 1')

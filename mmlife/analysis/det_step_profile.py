@@ -58,9 +58,10 @@ def load_config(path: str, cfg_options: Optional[dict] = None,
                 batch_size: Optional[int] = None, amp: str = 'none'):
     """The config with ``cfg_options`` merged, the train batch size and AMP set."""
     from mmengine.config import Config
+    from mmlife.utils import check_cfg_options
     cfg = Config.fromfile(path)
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        cfg.merge_from_dict(check_cfg_options(cfg, cfg_options))
     if batch_size is not None:
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
@@ -106,33 +107,47 @@ def train_image_size(cfg) -> Sequence[int]:
                      'synthetic image size with --cfg-options on the pipeline')
 
 
-def synthetic_batches(batch_size: int, img_hw: Sequence[int], num_classes: int,
-                      max_boxes: int = 20, seed: int = 0, pool: int = 2):
-    """Endless batches as the train dataloader yields them: uint8 ``3 x H x W`` images and
-    ``DetDataSample``s with 1 to ``max_boxes`` random ``xyxy`` boxes and labels; ``pool``
-    distinct batches made once, then repeated (so making them costs no step time)."""
+def synthetic_batch(num_images: int, size, num_classes: int, seed: int = 0,
+                    max_objects: int = 4) -> dict:
+    """``num_images`` uint8 ``3 x H x W`` images (``size``: ``H = W`` or ``(H, W)``) on a dark
+    noisy background, each with 1 to ``max_objects`` filled rectangles, one colour a class, and
+    the matching ``DetDataSample`` s (``gt_instances``: ``xyxy`` boxes in pixels, labels), as
+    the train dataloader yields them."""
     from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData
+    if num_classes < 1:
+        raise ValueError(f'num_classes must be >= 1, got {num_classes!r}')
+    h, w = (size, size) if isinstance(size, int) else size
     g = torch.Generator().manual_seed(seed)
-    h, w = img_hw
-    batches = []
-    for _ in range(pool):
-        inputs, samples = [], []
-        for _ in range(batch_size):
-            n = int(torch.randint(1, max_boxes + 1, (1, ), generator=g))
-            xy = torch.rand(n, 2, generator=g) * torch.tensor([w * 0.8, h * 0.8])
-            wh = torch.rand(n, 2, generator=g) * torch.tensor([w * 0.2, h * 0.2]) + 2
-            sample = DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w),
-                                                 scale_factor=(1., 1.)))
-            sample.gt_instances = InstanceData(
-                bboxes=torch.cat([xy, xy + wh], 1),
-                labels=torch.randint(num_classes, (n, ), generator=g))
-            inputs.append(torch.randint(0, 256, (3, h, w), generator=g, dtype=torch.uint8))
-            samples.append(sample)
-        batches.append((inputs, samples))
+    palette = torch.randint(60, 256, (num_classes, 3), generator=g, dtype=torch.uint8)
+    inputs, samples = [], []
+    for _ in range(num_images):
+        img = torch.randint(0, 40, (3, h, w), generator=g, dtype=torch.uint8)
+        n = int(torch.randint(1, max_objects + 1, (1, ), generator=g))
+        wh = (torch.rand(n, 2, generator=g) * 0.35 + 0.15) * torch.tensor([w, h])
+        xy = torch.rand(n, 2, generator=g) * (torch.tensor([w, h]) - wh)
+        boxes = torch.cat([xy, xy + wh], 1).round()
+        labels = torch.randint(num_classes, (n, ), generator=g)
+        for (x1, y1, x2, y2), label in zip(boxes.int().tolist(), labels.tolist()):
+            img[:, y1:y2, x1:x2] = palette[label][:, None, None]
+        sample = DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w),
+                                             scale_factor=(1., 1.)))
+        sample.gt_instances = InstanceData(bboxes=boxes, labels=labels)
+        inputs.append(img)
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def synthetic_batches(batch_size: int, img_hw: Sequence[int], num_classes: int,
+                      max_boxes: int = 20, seed: int = 0, pool: int = 2):
+    """Endless :func:`synthetic_batch` es with 1 to ``max_boxes`` boxes an image; ``pool``
+    distinct batches made once, then repeated (so making them costs no step time)."""
+    batches = [synthetic_batch(batch_size, tuple(img_hw), num_classes, seed + k, max_boxes)
+               for k in range(pool)]
     while True:
-        for inputs, samples in batches:  # fresh containers: the preprocessor replaces them
-            yield dict(inputs=list(inputs), data_samples=[s.clone() for s in samples])
+        for batch in batches:  # fresh containers: the preprocessor replaces them
+            yield dict(inputs=list(batch['inputs']),
+                       data_samples=[s.clone() for s in batch['data_samples']])
 
 
 def dataloader_batches(cfg):

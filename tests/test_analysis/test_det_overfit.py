@@ -148,3 +148,11 @@ def test_not_a_training_config(tmp_path):
     cfg.write_text('model = dict(type="DETR")\n')
     with pytest.raises(ValueError, match='not a training config'):
         det_overfit(str(cfg), iters=1, synthetic=True, log=None)
+
+
+def test_cfg_option_typo_fails():
+    # a misspelt dropout key would otherwise leave the config's dropout as it is, silently
+    from mmlife.utils import ConfigKeyError
+    with pytest.raises(ConfigKeyError, match="Did you mean 'ffn_drop'"):
+        det_overfit(CONFIG, iters=1, synthetic=True, log=None,
+                    cfg_options={'model.decoder.layer_cfg.ffn_cfg.ffn_dorp': 0.1})

@@ -57,3 +57,11 @@ def test_bad_arguments():
         profile_det_step(CONFIG, TINY, amp='fp16', synthetic=True, device='cpu')
     with pytest.raises(ValueError, match='iters must be >= 1'):
         profile_det_step(CONFIG, TINY, iters=0, synthetic=True, device='cpu')
+
+
+def test_cfg_option_typo_fails():
+    # as tools/train.py: a key that is not in the config is an error, not a new unused key
+    from mmlife.utils import ConfigKeyError
+    with pytest.raises(ConfigKeyError, match="Did you mean 'bbox_head'"):
+        profile_det_step(CONFIG, dict(TINY, **{'model.bbox_haed.type': 'DETRHead'}),
+                         synthetic=True, device='cpu')
