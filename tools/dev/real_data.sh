@@ -75,6 +75,18 @@ launch() {  # launch NAME CONFIG [train.py args..., ending with --cfg-options ..
     echo "started $name (pid $!${gpu:+, GPU $gpu}): $(cat "$dir/command.txt")"
 }
 
+cast_weights() {  # cast_weights SRC DST half|float: the state dict's float tensors cast, plain meta kept
+    $PY - "$@" <<'PY'
+import sys, torch
+import mmlife  # noqa: F401  (the checkpoint allowlist)
+ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
+state = ckpt.get('state_dict', ckpt)  # a checkpoint, or a bare state dict
+meta = {k: v for k, v in ckpt.get('meta', {}).items() if isinstance(v, (int, float, str))}
+torch.save({'state_dict': {k: getattr(v, sys.argv[3])() if v.is_floating_point() else v
+                           for k, v in state.items()}, 'meta': meta}, sys.argv[2])
+PY
+}
+
 config_of() {  # the config a run was launched with (the word after tools/train.py in command.txt)
     awk '{for (i = 1; i < NF; i++) if ($i == "tools/train.py") print $(i + 1)}' "$1/command.txt"
 }
@@ -283,26 +295,13 @@ collect)
     (cd "$RUNS" && tar -czf "$out/logs.tar.gz" --exclude='*.pth' --exclude='*.pkl' .)
     for dir in "$RUNS"/cifar10_*/; do
         ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || continue
-        $PY - "$ckpt" "$out/$(basename "$dir").pth" <<'PY'
-import sys, torch
-import mmlife  # noqa: F401  (the checkpoint allowlist)
-ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
-meta = {k: v for k, v in ckpt.get('meta', {}).items() if isinstance(v, (int, float, str))}
-torch.save({'state_dict': {k: v.half() if v.is_floating_point() else v
-                           for k, v in ckpt['state_dict'].items()}, 'meta': meta}, sys.argv[2])
-PY
+        cast_weights "$ckpt" "$out/$(basename "$dir").pth" half || exit 1
     done
     # the Imagenette backbones (not in the repo; the *-imagenette-pre configs read them)
     # as float16 (11 MB each instead of 22): `fp32-pretrain` turns them back into init files
     for f in pretrain/*_imagenette_backbone.pth; do
         [ -f "$f" ] || continue
-        $PY - "$f" "$out/$(basename "${f%.pth}")_fp16.pth" <<'PY'
-import sys, torch
-import mmlife  # noqa: F401  (the checkpoint allowlist)
-ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
-torch.save({'state_dict': {k: v.half() if v.is_floating_point() else v
-                           for k, v in ckpt['state_dict'].items()}}, sys.argv[2])
-PY
+        cast_weights "$f" "$out/$(basename "${f%.pth}")_fp16.pth" half || exit 1
     done
     ls -la "$out" ;;
 fp32-pretrain)
@@ -311,15 +310,7 @@ fp32-pretrain)
     mkdir -p pretrain
     for f in data/*_imagenette_backbone_fp16.pth; do
         [ -f "$f" ] || continue
-        $PY - "$f" "pretrain/$(basename "${f%_fp16.pth}").pth" <<'PY'
-import sys, torch
-import mmlife  # noqa: F401  (the checkpoint allowlist)
-ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
-state = ckpt.get('state_dict', ckpt)  # collect's {'state_dict': ...} or a bare state dict
-torch.save({'state_dict': {k: v.float() if v.is_floating_point() else v
-                           for k, v in state.items()}}, sys.argv[2])
-PY
-        [ $? -eq 0 ] || exit 1
+        cast_weights "$f" "pretrain/$(basename "${f%_fp16.pth}").pth" float || exit 1
         echo "pretrain/$(basename "${f%_fp16.pth}").pth"
     done ;;
 *)
