@@ -1,7 +1,6 @@
 """DeiT with LIFE: mmpretrain's (Distilled)VisionTransformer with LIFE making Q, K, V."""
 from typing import Optional
 
-from mmcv.cnn.bricks.drop import DropPath
 from mmpretrain.models.backbones import DistilledVisionTransformer, VisionTransformer
 from mmpretrain.registry import MODELS
 
@@ -17,12 +16,7 @@ class _ViTLIFE(LIFEMixin):
             raise ValueError(f'Unknown arch {arch!r} for {type(self).__name__}; choose one of '
                              f'{sorted(self.arch_zoo)} or pass a dict')
         super().__init__(arch, *args, **kwargs)
-        # the stock class gives each block a numpy drop-path rate (np.linspace); with one,
-        # torch.compile breaks the graph at every DropPath (mmcv's `if drop_prob == 0.` becomes
-        # a data-dependent branch) and runs the blocks outside any compiled graph
-        for m in self.modules():
-            if isinstance(m, DropPath):
-                m.drop_prob = float(m.drop_prob)
+        self.python_float_drop_paths()
         self.use_life = use_life
         if use_life:
             self.install_life([layer.attn for layer in self.layers], self.patch_embed,

@@ -2,6 +2,7 @@
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 import torch.nn as nn
+from mmcv.cnn.bricks.drop import DropPath
 
 from ..layers import LIFE, GridQKV
 
@@ -55,6 +56,17 @@ class LIFEMixin:
                 attn.qkv.hw_shape = tuple(grid(attn))
         if isinstance(grid, nn.Module):
             grid.register_forward_hook(self._set_life_grid)
+
+    def python_float_drop_paths(self) -> None:
+        """Make every ``DropPath`` rate a Python float.
+
+        mmpretrain's ViT and T2T-ViT give each block a numpy rate (``np.linspace``); with one,
+        ``torch.compile`` breaks the graph at every ``DropPath`` (mmcv's ``if drop_prob == 0.``
+        becomes a data-dependent branch) and runs the blocks outside any compiled graph.
+        """
+        for m in self.modules():
+            if isinstance(m, DropPath):
+                m.drop_prob = float(m.drop_prob)
 
     def _set_life_grid(self, module, inputs, output) -> None:
         hw_shape = tuple(output[1])

@@ -228,6 +228,7 @@ class LIFET2TViT(LIFEMixin, T2T_ViT):
         for i, layer in enumerate(self.encoder):
             cfg = layer_cfgs[i] if isinstance(layer_cfgs, Sequence) else layer_cfgs
             fix_qk_scale(layer.attn, cfg.get('qk_scale'))
+        self.python_float_drop_paths()
 
         self.use_life = use_life
         if use_life:

@@ -212,3 +212,13 @@ def test_loads_stock_checkpoint():
                              t2t_cfg=dict(token_dims=16), **cfg))
     ours.load_state_dict(stock.state_dict(), strict=True)
     torch.testing.assert_close(ours.pos_embed, stock.pos_embed)
+
+
+@pytest.mark.parametrize('life', [True, False])
+def test_drop_path_rates_are_python_floats(life):
+    # the stock T2T-ViT gives numpy rates, on which torch.compile breaks the graph in every block
+    from mmcv.cnn.bricks.drop import DropPath
+    model = build_t2t12(life, drop_path_rate=0.1)
+    rates = [m.drop_prob for m in model.encoder.modules() if isinstance(m, DropPath)]
+    assert len(rates) == 2 * 12 and all(type(r) is float for r in rates), rates
+    assert rates[-1] == pytest.approx(0.1)
