@@ -24,7 +24,7 @@
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
 # SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs), EXTRA (more --cfg-options
 # key=value of every run started, for an ablation) with TAG (appended to those runs' names).
-# GROCERIES_VAL (10: validation every so many epochs), IMAGENETTE_EPOCHS (100, the config's
+# GROCERIES_VAL (10: validation every so many epochs, random init and pre-trained), IMAGENETTE_EPOCHS (100, the config's
 # own), IMAGENETTE_BATCH (256; --auto-scale-lr scales the DeiT lr 5e-4 per 512 images to it),
 # IMAGENETTE_WORKERS (6), GROCERIES_EPOCHS (150, the config's),
 # GROCERIES_ARMS (the six "backbone_variant" names; pick some to re-run them alone),
@@ -190,14 +190,14 @@ start)
             have_pretrain || exit 1
             for arm in $PRE_PAIR; do
                 if [ "$task" = groceries-pre ]; then
-                    epochs=$GROCERIES_EPOCHS
+                    epochs=$GROCERIES_EPOCHS val=${GROCERIES_VAL:-10}
                     config=configs/detection/detr/detr_${arm}_1xb16-150e_groceries-320x320.py
                 else
-                    epochs=$BCCD_EPOCHS
+                    epochs=$BCCD_EPOCHS val=10
                     config=configs/detection/detr/detr_${arm}_1xb4-300e_bccd-512x512.py
                 fi
                 launch "${task%-pre}_$arm$SUFFIX" "$config" \
-                    --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval=10 \
+                    --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval="$val" \
                     param_scheduler.0.end="$epochs" "param_scheduler.0.milestones=[$((epochs * 2 / 3))]" \
                     default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
             done ;;
