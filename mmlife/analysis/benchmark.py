@@ -37,7 +37,9 @@ Modes (``--modes``, any subset, in this order):
 Each time is the median of ``--repeats`` timings of ``--steps`` steps each, after ``--warmup``
 steps (CUDA events on the GPU), with plain and LIFE timings interleaved so that drifts of the
 machine hit both alike. Tables of ratios (LIFE / plain) are printed and everything is written
-as JSON.
+as JSON, saved again after every row and mode, so that a run cut short by a time limit keeps
+what it measured (``"complete": false`` until all modes have run). The e2e rows also give the
+loop's mean wait for a batch (mmengine's ``data_time``).
 
 Settings: ``32`` = 32x32 images, patch 4 (8x8 tokens), batch 512; ``224`` = 224x224, patch 16
 (14x14 tokens), batch 256. ``--smoke`` shrinks everything (16x16 images, batch 2, one
@@ -478,6 +480,7 @@ def measure_e2e(args, device) -> List[Dict[str, object]]:
             images = hook.images
             rows.append(dict(config=path, batch_size=hook.batch_size, iters=hook.iters,
                              seconds=hook.seconds, img_s=images / hook.seconds,
+                             data_wait_s=hook.data_seconds / max(hook.iters, 1),
                              compile=bool(args.e2e_compile)))
             del runner
         if device.type == 'cuda':
@@ -552,6 +555,7 @@ def build_e2e_runner(path, args, device, work_dir):
 
         def __init__(self):
             self.batch_size, self.iters, self.t0, self.seconds, self.images = B, 0, None, 0, 0
+            self.data_seconds = 0.  # the loop's wait for batches (mmengine's data_time)
 
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
             if runner.iter + 1 == warmup:
@@ -559,6 +563,7 @@ def build_e2e_runner(path, args, device, work_dir):
                 self.t0 = time.perf_counter()
             elif runner.iter + 1 > warmup:
                 self.iters += 1
+                self.data_seconds += runner.message_hub.get_scalar('train/data_time').current()
 
         def after_train(self, runner):
             sync(device)
@@ -649,9 +654,10 @@ def print_tables(report: Dict[str, object]) -> None:
     if report.get('e2e'):
         print('\nRunner training loop (tools/train.py) on synthetic data:')
         e = report['e2e']
-        _table(('config', 'batch', 'iters', 'compile', 'img/s'), [[
+        _table(('config', 'batch', 'iters', 'compile', 'img/s', 'data wait ms/iter'), [[
             osp.basename(r['config']), str(r['batch_size']), str(r['iters']),
-            str(r['compile']), fmt(r['img_s'], '.0f')] for r in e])
+            str(r['compile']), fmt(r['img_s'], '.0f'),
+            fmt(r['data_wait_s'] * 1e3, '.1f') if 'data_wait_s' in r else '-'] for r in e])
         if len(e) == 2:
             print(f"LIFE / plain: x{fmt(ratio(e[1]['img_s'], e[0]['img_s']))}")
 
@@ -667,24 +673,35 @@ def main(argv=None) -> Dict[str, object]:
     report = dict(env=environment(device), amp=args.amp, life_impl=args.life_impl,
                   modes=list(args.modes), warmup=args.warmup, steps=args.steps,
                   repeats=args.repeats, compile_mode=args.compile_mode,
-                  compile_backend=args.compile_backend, rows=[], micro=[], host=[], e2e=[])
+                  compile_backend=args.compile_backend, rows=[], micro=[], host=[], e2e=[],
+                  complete=False)
+
+    def save():
+        # after every row: a run cut short by a time limit keeps what it measured
+        # (``complete`` stays False)
+        if args.out:
+            os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+            with open(args.out + '.tmp', 'w') as f:
+                json.dump(report, f, indent=1)
+            os.replace(args.out + '.tmp', args.out)
+
     for mode in [m for m in MODES if m in args.modes]:
         if mode in ('eager', 'compiled'):
-            run_rows(mode, args, device, timer, report)
+            run_rows(mode, args, device, timer, report, save)
         elif mode == 'host':
             report['host'] = measure_host(args)
         elif mode == 'e2e':
             report['e2e'] = measure_e2e(args, device)
+        save()
+    report['complete'] = True
     print_tables(report)
+    save()
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=1)
         print(f'\nwrote {args.out}')
     return report
 
 
-def run_rows(mode, args, device, timer, report) -> None:
+def run_rows(mode, args, device, timer, report, save=lambda: None) -> None:
     """The model rows and LIFE-only rows of the eager or the compiled mode."""
     compiled = mode == 'compiled'
     for arch in args.archs:
@@ -701,6 +718,7 @@ def run_rows(mode, args, device, timer, report) -> None:
             report['rows'].append(row)
             print(f"{mode} {arch} {name}: train x{fmt(row['train_ratio'])}, "
                   f"infer x{fmt(row['infer_ratio'])}, mem x{fmt(row['mem_ratio'])}", flush=True)
+            save()
             if not args.no_micro:
                 from mmlife.models import LIFEVisionTransformer
                 C = LIFEVisionTransformer.arch_zoo[arch]['embed_dims']
@@ -710,6 +728,7 @@ def run_rows(mode, args, device, timer, report) -> None:
                     mask=False, batch_size=setting['batch_size'],
                     times=measure_life_only(C, (g, g), setting['batch_size'], args, device,
                                             timer, compiled=compiled)))
+                save()
     if args.no_micro:
         return
     extras = MICRO_EXTRA_SMOKE if args.smoke else MICRO_EXTRA

@@ -32,42 +32,54 @@ def _records(path: str) -> Iterable[dict]:
 # ----------------------------------------------------------------------------------------------
 # Run summary (speed and metric of a JSON log)
 # ----------------------------------------------------------------------------------------------
-def summarise(path: str, metric: str, batch_size: int = 0) -> dict:
+def summarise(path: str, metric: Optional[str], batch_size: int = 0, skip: int = 0) -> dict:
     """Last and best validation ``metric``, mean step and data time, and images/s of a JSON log.
 
-    Step and data times are the means over all logged training iterations (mmengine logs the
-    average over each logging interval); ``img_per_s`` = ``batch_size`` / mean step time (the
-    global batch: per-GPU batch x GPUs), None without ``batch_size``.
+    Step and data times are the means over the logged training iterations (mmengine logs the
+    average over each logging interval) after the first ``skip`` logged lines (warm-up:
+    compilation, cuDNN autotuning, loader start); ``img_per_s`` = ``batch_size`` / mean step
+    time (the global batch: per-GPU batch x GPUs), None without ``batch_size``. With ``metric``
+    None only the speed is summarised (``last`` and ``best`` are None), for a run without
+    validation.
     """
     train, val = [], []
     for rec in _records(path):
         if 'loss' in rec and 'time' in rec:
             train.append(rec)
-        elif metric in rec:
+        elif metric is not None and metric in rec:
             val.append(rec)
-    if not train or not val:
-        raise ValueError(f'{path}: no training lines or no {metric!r} lines')
-    step = sum(r['time'] for r in train) / len(train)
-    data = sum(r['data_time'] for r in train) / len(train)
+    if skip < 0:
+        raise ValueError(f'skip must be >= 0, got {skip}')
+    timed = train[skip:]
+    if not timed:
+        raise ValueError(f'{path}: no training lines' + (f' after the first {skip}' if skip else ''))
+    if metric is not None and not val:
+        raise ValueError(f'{path}: no {metric!r} lines')
+    step = sum(r['time'] for r in timed) / len(timed)
+    data = sum(r['data_time'] for r in timed) / len(timed)
     return dict(
         log=path, epochs=train[-1].get('epoch'), iters=train[-1]['iter'],
-        last=val[-1][metric], best=max(r[metric] for r in val), step_s=step, data_s=data,
-        img_per_s=batch_size / step if batch_size else None)
+        last=val[-1][metric] if val else None, best=max(r[metric] for r in val) if val else None,
+        step_s=step, data_s=data, img_per_s=batch_size / step if batch_size else None)
 
 
-def summary_table(rows: Sequence[dict], metric: str, relative: bool = False) -> str:
+def summary_table(rows: Sequence[dict], metric: Optional[str], relative: bool = False) -> str:
     """A Markdown table of :func:`summarise` results; ``relative`` adds each row's images/s
     over the first row's (e.g. the speed-up of a 2-GPU run over a 1-GPU run)."""
     if relative and not all(r['img_per_s'] for r in rows):
         raise ValueError('relative images/s need the batch size')
     rel = ' x first |' if relative else ''
-    lines = [f'| log | epochs | iters | last {metric} | best | step s | data s | img/s |{rel}',
-             '|---|---|---|---|---|---|---|---|' + ('---|' if relative else '')]
+    lines = [f'| log | epochs | iters | last {metric or "metric"} | best | step s | data s | img/s |'
+             f'{rel}', '|---|---|---|---|---|---|---|---|' + ('---|' if relative else '')]
+
+    def num(value):
+        return '-' if value is None else f'{value:.2f}'
+
     for r in rows:
         ips = f"{r['img_per_s']:.0f}" if r['img_per_s'] else '-'
         ratio = f" {r['img_per_s'] / rows[0]['img_per_s']:.2f} |" if relative else ''
-        lines.append(f"| {r['log']} | {r['epochs']} | {r['iters']} | {r['last']:.2f} | "
-                     f"{r['best']:.2f} | {r['step_s']:.3f} | {r['data_s']:.3f} | {ips} |{ratio}")
+        lines.append(f"| {r['log']} | {r['epochs']} | {r['iters']} | {num(r['last'])} | "
+                     f"{num(r['best'])} | {r['step_s']:.3f} | {r['data_s']:.3f} | {ips} |{ratio}")
     return '\n'.join(lines)
 
 

@@ -13,6 +13,7 @@ def test_smoke_run_on_cpu(tmp_path, capsys):
                          '32', '--out', str(out)])
     with open(out) as f:
         saved = json.load(f)
+    assert saved['complete'] is True and not (tmp_path / 'bench.json.tmp').exists()
     assert saved['rows'] == json.loads(json.dumps(report['rows']))
     (row, ) = saved['rows']
     assert (row['mode'], row['arch'], row['img_size'], row['patch_size'], row['batch_size']) == \
@@ -73,6 +74,25 @@ def test_compiled_mode_compiles_each_callable_once(tmp_path, capsys, monkeypatch
     assert '| compiled | deit-tiny | 16px/p4 | 3 |' in capsys.readouterr().out
 
 
+def test_rows_are_saved_as_they_are_measured(tmp_path, monkeypatch):
+    # a run killed by a time limit keeps its finished rows, marked incomplete
+    out = tmp_path / 'bench.json'
+    measure_row = bench.measure_row
+
+    def measure_then_check(*args, **kwargs):
+        if json.loads(out.read_text())['rows'] if out.exists() else False:
+            raise KeyboardInterrupt  # the second row: stop here, as a timeout would
+        return measure_row(*args, **kwargs)
+
+    monkeypatch.setattr(bench, 'measure_row', measure_then_check)
+    with pytest.raises(KeyboardInterrupt):
+        bench.main(['--device', 'cpu', '--smoke', '--archs', 'deit-tiny', 'deit-small',
+                    '--settings', '32', '--no-micro', '--out', str(out)])
+    saved = json.loads(out.read_text())
+    assert saved['complete'] is False
+    assert [r['arch'] for r in saved['rows']] == ['deit-tiny']
+
+
 def test_host_mode_counts_launches(tmp_path, capsys):
     pytest.importorskip('triton')
     report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'host', '--out',
@@ -95,6 +115,7 @@ def test_e2e_mode_runs_the_runner_on_cpu(tmp_path, capsys):
     for r in (plain, life):
         assert r['iters'] == 2 and r['batch_size'] == 2 and r['img_s'] > 0
         assert r['img_s'] == pytest.approx(r['iters'] * r['batch_size'] / r['seconds'])
+        assert 0 <= r['data_wait_s'] < r['seconds'] / r['iters']
     assert 'LIFE / plain' in capsys.readouterr().out
 
 

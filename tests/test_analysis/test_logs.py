@@ -93,6 +93,18 @@ def test_summary_by_hand(tmp_path):
         summarise(one, 'mIoU')
 
 
+def test_summary_skips_warmup_and_runs_without_validation(tmp_path):
+    one = epoch_log(tmp_path / 'a.json', [55.0, 40.0], time=0.1)  # steps 0.1, 0.2, 0.1, 0.2
+    r = summarise(one, None, batch_size=30, skip=1)  # 0.2, 0.1, 0.2: mean 0.5 / 3
+    assert r['last'] is None and r['best'] is None
+    assert r['step_s'] == pytest.approx(0.5 / 3) and r['img_per_s'] == pytest.approx(180)
+    assert '| - | - | 0.167 | 0.010 | 180 |' in summary_table([r], None)
+    with pytest.raises(ValueError, match='no training lines after the first 4'):
+        summarise(one, None, skip=4)
+    with pytest.raises(ValueError, match='skip must be >= 0'):
+        summarise(one, None, skip=-1)
+
+
 def test_read_log_groups_by_epoch_or_iteration(tmp_path):
     train, val, unit = read_log([epoch_log(tmp_path / 'a.json', [40.0, 55.0])])
     assert unit == 'epoch'
