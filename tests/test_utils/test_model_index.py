@@ -80,14 +80,14 @@ def _test_line_value(path, key):
 
 def test_results_agree_with_their_logs():
     with_results = [m for m in MODELS if 'Results' in m]
-    assert len(with_results) == 6
+    assert len(with_results) == 8
     for m in with_results:
         logs = m['Training Log']
         assert all(osp.isfile(osp.join(REPO, p)) for p in logs)
         tests = [osp.join(REPO, osp.dirname(p), 'test.log') for p in logs]
         metrics = m['Results'][0]['Metrics']
-        if 'mIoU' in metrics:  # CamVid: mean of the seeds
-            assert len(tests) == 3
+        if 'mIoU' in metrics:  # CamVid: mean of the seeds (random init: 3, pre-trained: 1)
+            assert len(tests) in (1, 3)
             mean = statistics.mean(_test_line_value(t, 'mIoU') for t in tests)
             assert metrics['mIoU'] == pytest.approx(mean, abs=0.005)
         elif 'F1' in metrics:  # BCCD, in %

@@ -83,6 +83,13 @@ def camvid(arm):
     return {'mIoU': round(statistics.mean(miou), 2)}, [f'{r}/train.log' for r in runs]
 
 
+def camvid_pre(arm):
+    """Test mIoU of the CamVid run from the Imagenette-pre-trained backbone (seed 0)."""
+    base = f'docs/logs/camvid_pre/camvid_{arm}_imagenette-pre'
+    return ({'mIoU': round(test_log_metrics(osp.join(REPO, base, 'test.log'))['mIoU'], 2)},
+            [f'{base}/train.log'])
+
+
 def imagenette(arm):
     """Top-1 of an Imagenette run: its last validation (the val split is the evaluation split)."""
     base = f'docs/logs/imagenette/imagenette_{arm}'
@@ -91,8 +98,9 @@ def imagenette(arm):
 
 
 #: config name -> (how to read its results, the training budget where it differs from the config)
-#: (the BCCD DETR runs of docs/results.md are not listed: they trained with transformer dropout
-#: 0.1, which the detection configs no longer have)
+#: (the BCCD DETR runs of docs/results.md are not listed: the random-init ones trained with
+#: transformer dropout 0.1, which the detection configs no longer have, and the
+#: Imagenette-pre-trained ones were stopped before the end of their schedule)
 RUNS = {
     'deit-tiny_p4_8xb64_cifar10': (lambda: cifar('cifar10_deit-tiny', test_log=False),
                                    '100 of 300 epochs, 1 GPU x 512'),
@@ -102,6 +110,10 @@ RUNS = {
                                                  '8k of 10k iterations, mean of 3 seeds'),
     'linear_deit-tiny-life_1xb8-10k_camvid-352x480': (lambda: camvid('deit-tiny-life'),
                                                       '8k of 10k iterations, mean of 3 seeds'),
+    'linear_deit-tiny_imagenette-pre_1xb8-10k_camvid-352x480': (
+        lambda: camvid_pre('deit-tiny'), '6k of 10k iterations, seed 0'),
+    'linear_deit-tiny-life_imagenette-pre_1xb8-10k_camvid-352x480': (
+        lambda: camvid_pre('deit-tiny-life'), '6k of 10k iterations, seed 0'),
     'deit-tiny_p16_8xb64_imagenette': (lambda: imagenette('deit-tiny'), '1 GPU x 256'),
     'deit-tiny-life_p16_8xb64_imagenette': (lambda: imagenette('deit-tiny-life'), '1 GPU x 256'),
 }
