@@ -27,6 +27,10 @@ Modes (``--modes``, any subset, in this order):
     :class:`~mmlife.analysis.synthetic_data.SyntheticImageDataset` (the config's own
     augmentation pipeline, no disk), ``--e2e-iters`` iterations after ``--warmup``, images/s
     of each; ``--e2e-compile`` sets the config's ``compile`` (mmengine's ``compile=True``).
+    ``--e2e-profile FILE`` then profiles ``--e2e-profile-iters`` more iterations with the
+    Runner's phases annotated (:mod:`mmlife.analysis.runner_profile`): host ms per iteration of
+    the data preprocessor, forward + loss, backward, optimizer step, hooks, ..., and the aten
+    ops with the most host time, appended to FILE and kept in the JSON.
 ``host``
     Host (CPU) time of one LIFE forward + backward on a few tokens, where the device work is
     negligible: ``nn.Linear``, the reference path and the fast path. The fast path runs with
@@ -113,6 +117,11 @@ def parse_args(argv=None):
                         help='timed Runner iterations (after --warmup)')
     parser.add_argument('--e2e-workers', type=int, default=None,
                         help="dataloader workers (default: the config's)")
+    parser.add_argument('--e2e-profile', default=None, metavar='FILE',
+                        help='after the timed iterations, profile --e2e-profile-iters more '
+                        'with the Runner\'s phases annotated, and append the tables to FILE')
+    parser.add_argument('--e2e-profile-iters', type=int, default=10,
+                        help='iterations profiled by --e2e-profile')
     parser.add_argument('--e2e-compile', action='store_true',
                         help="set the configs' compile=True (mmengine compiles train_step)")
     parser.add_argument('--smoke', action='store_true',
@@ -128,7 +137,9 @@ def parse_args(argv=None):
         args.amp = 'bf16' if args.device.startswith('cuda') else 'none'
     if args.smoke:
         args.warmup, args.steps, args.repeats, args.e2e_iters = 1, 1, 1, 2
-    for name in ('warmup', 'steps', 'repeats', 'e2e_iters'):
+    if args.smoke:
+        args.e2e_profile_iters = min(args.e2e_profile_iters, 2)
+    for name in ('warmup', 'steps', 'repeats', 'e2e_iters', 'e2e_profile_iters'):
         if getattr(args, name) < (0 if name == 'warmup' else 1):
             parser.error(f"--{name.replace('_', '-')} must be positive, "
                          f'got {getattr(args, name)}')
@@ -482,6 +493,12 @@ def measure_e2e(args, device) -> List[Dict[str, object]]:
                              seconds=hook.seconds, img_s=images / hook.seconds,
                              data_wait_s=hook.data_seconds / max(hook.iters, 1),
                              compile=bool(args.e2e_compile)))
+            if hook.profile is not None:
+                rows[-1]['profile'] = hook.profile
+                from .runner_profile import summary_text
+                os.makedirs(osp.dirname(osp.abspath(args.e2e_profile)), exist_ok=True)
+                with open(args.e2e_profile, 'a') as f:
+                    f.write(summary_text(osp.basename(path), hook.profile) + '\n')
             del runner
         if device.type == 'cuda':
             torch.cuda.empty_cache()
@@ -499,7 +516,9 @@ def build_e2e_runner(path, args, device, work_dir):
     cfg = Config.fromfile(path)
     B = args.batch_size or (SMOKE['batch_size'] if args.smoke else 512)
     warmup = max(1, args.warmup)
-    iters = warmup + args.e2e_iters
+    timed_end = warmup + args.e2e_iters  # the iteration after which timing stops
+    profile_iters = args.e2e_profile_iters if args.e2e_profile else 0
+    iters = timed_end + profile_iters
     img_size = cfg.model.backbone.get('img_size', 32)
     if args.smoke:
         img_size = SMOKE['img_size']
@@ -550,25 +569,53 @@ def build_e2e_runner(path, args, device, work_dir):
     cfg.device = device.type  # mmengine picks the device itself; kept for the record
 
     class E2ETimer(Hook):
-        """Times the training iterations after the first ``warmup`` ones."""
+        """Times the training iterations after the first ``warmup`` ones; then, with
+        ``--e2e-profile``, profiles ``profile_iters`` more with the Runner's phases annotated
+        (:mod:`mmlife.analysis.runner_profile`)."""
         priority = 'LOWEST'
 
         def __init__(self):
             self.batch_size, self.iters, self.t0, self.seconds, self.images = B, 0, None, 0, 0
             self.data_seconds = 0.  # the loop's wait for batches (mmengine's data_time)
+            self.profile = self._prof = self._phases = None
 
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-            if runner.iter + 1 == warmup:
+            n = runner.iter + 1
+            if n == warmup:
                 sync(device)
                 self.t0 = time.perf_counter()
-            elif runner.iter + 1 > warmup:
+            elif warmup < n <= timed_end:
                 self.iters += 1
                 self.data_seconds += runner.message_hub.get_scalar('train/data_time').current()
+            if n == timed_end:
+                self._stop_timing()
+                if profile_iters:
+                    self._start_profile(runner)
 
-        def after_train(self, runner):
+        def _stop_timing(self):
             sync(device)
             self.seconds = time.perf_counter() - self.t0
             self.images = self.iters * self.batch_size
+
+        def _start_profile(self, runner):
+            from torch.profiler import ProfilerActivity, profile
+
+            from .runner_profile import annotated_phases
+            activities = [ProfilerActivity.CPU]
+            if device.type == 'cuda':
+                activities.append(ProfilerActivity.CUDA)
+            self._prof = profile(activities=activities)
+            self._prof.__enter__()
+            self._phases = annotated_phases(runner)
+            self._phases.__enter__()
+
+        def after_train(self, runner):
+            if self._prof is not None:
+                from .runner_profile import phase_summary
+                sync(device)
+                self._phases.__exit__(None, None, None)
+                self._prof.__exit__(None, None, None)
+                self.profile = phase_summary(self._prof, profile_iters)
 
     hook = E2ETimer()
     cfg.custom_hooks = list(cfg.get('custom_hooks') or [])

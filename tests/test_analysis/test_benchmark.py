@@ -5,6 +5,7 @@ import json
 import pytest
 
 from mmlife.analysis import benchmark as bench
+from mmlife.analysis.runner_profile import PHASES
 
 
 def test_smoke_run_on_cpu(tmp_path, capsys):
@@ -106,9 +107,9 @@ def test_host_mode_counts_launches(tmp_path, capsys):
 
 
 def test_e2e_mode_runs_the_runner_on_cpu(tmp_path, capsys):
-    out = tmp_path / 'bench.json'
+    out, prof = tmp_path / 'bench.json', tmp_path / 'profile.md'
     report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'e2e', '--e2e-workers', '0',
-                         '--out', str(out)])
+                         '--e2e-profile', str(prof), '--out', str(out)])
     plain, life = report['e2e']
     assert plain['config'].endswith('deit-tiny_p4_8xb64_cifar10.py')
     assert life['config'].endswith('deit-tiny-life_p4_8xb64_cifar10.py')
@@ -116,6 +117,17 @@ def test_e2e_mode_runs_the_runner_on_cpu(tmp_path, capsys):
         assert r['iters'] == 2 and r['batch_size'] == 2 and r['img_s'] > 0
         assert r['img_s'] == pytest.approx(r['iters'] * r['batch_size'] / r['seconds'])
         assert 0 <= r['data_wait_s'] < r['seconds'] / r['iters']
+        # the profiled iterations come after the timed ones: every phase once an iteration
+        p = r['profile']
+        assert p['iters'] == 2 and list(p['phases']) == list(PHASES)
+        assert all(p['phases'][k]['calls'] == 1 for k in PHASES if k != 'hooks')
+        inner = sum(p['phases'][k]['host_ms'] for k in PHASES[1:])
+        assert 0 < inner <= p['phases']['iteration']['host_ms'] * 1.05
+        assert p['top_ops'] and all(o['op'].startswith('aten::') for o in p['top_ops'])
+    # LIFE adds its depthwise convolutions: more aten calls an iteration
+    assert life['profile']['aten_calls'] > plain['profile']['aten_calls']
+    text = prof.read_text()
+    assert text.count('| optimizer step |') == 2 and 'deit-tiny-life_p4_8xb64_cifar10.py' in text
     assert 'LIFE / plain' in capsys.readouterr().out
 
 

@@ -1,0 +1,83 @@
+"""mmlife.analysis.runner_profile: the Runner's phases annotated and put back; the summary of a
+profile (the whole Runner under the profiler: tests/test_analysis/test_benchmark.py, e2e)."""
+import pytest
+import torch
+from torch.profiler import ProfilerActivity, profile, record_function
+
+from mmlife.analysis.runner_profile import (PHASES, annotated_phases, phase_summary,
+                                            summary_text)
+
+
+class _Stub:
+    """Stands in for the objects whose methods a Runner's iteration calls: each method does a
+    little tensor work."""
+
+    def __init__(self, **attrs):
+        vars(self).update(attrs)
+
+    def _work(self, *args, **kwargs):
+        return torch.ones(4).add(1).sum()
+
+    run_iter = forward = _run_forward = parse_losses = backward = step = zero_grad = \
+        call_hook = _work
+
+
+def _runner():
+    loop = _Stub()
+    return _Stub(model=_Stub(data_preprocessor=_Stub()), optim_wrapper=_Stub(),
+                 train_loop=loop, _train_loop=loop)
+
+
+def test_phases_are_annotated_and_put_back():
+    runner = _runner()
+    targets = [runner.train_loop, runner.model.data_preprocessor, runner.model,
+               runner.optim_wrapper, runner]
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        with annotated_phases(runner):
+            assert 'run_iter' in vars(runner.train_loop)
+            for _ in range(3):
+                runner.train_loop.run_iter()
+                runner.model.data_preprocessor.forward()
+                runner.model._run_forward()
+                runner.model.parse_losses()
+                runner.optim_wrapper.backward()
+                runner.optim_wrapper.step()
+                runner.optim_wrapper.zero_grad()
+                runner.call_hook()
+                runner.call_hook()
+    assert all(not vars(t).keys() & {'run_iter', 'forward', '_run_forward', 'parse_losses',
+                                     'backward', 'step', 'zero_grad', 'call_hook'}
+               for t in targets)  # the methods are the classes' again
+    summary = phase_summary(prof, iters=3)
+    assert list(summary['phases']) == list(PHASES)
+    assert summary['phases']['hooks']['calls'] == 2
+    assert all(v['calls'] == 1 for k, v in summary['phases'].items() if k != 'hooks')
+    assert summary['aten_calls'] > 0 and summary['device_ms'] == 0  # CPU: no kernels
+    text = summary_text('stub', summary)
+    assert '| optimizer step |' in text and 'stub: 3 profiled iterations' in text
+
+
+def test_a_phase_raising_still_puts_the_methods_back():
+    runner = _runner()
+    with pytest.raises(ZeroDivisionError):
+        with annotated_phases(runner):
+            1 / 0
+    assert 'run_iter' not in vars(runner.train_loop)
+
+
+def test_bad_use_is_refused():
+    runner = _runner()
+    runner._train_loop = dict(type='IterBasedTrainLoop')  # not built yet
+    with pytest.raises(RuntimeError, match='has not built its train loop'):
+        with annotated_phases(runner):
+            pass
+    runner = _runner()
+    with annotated_phases(runner):
+        with pytest.raises(RuntimeError, match='already wrapped'):
+            with annotated_phases(runner):
+                pass
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        with record_function('iteration'):
+            torch.ones(2).sum()
+    with pytest.raises(ValueError, match='iters must be >= 1'):
+        phase_summary(prof, 0)
