@@ -25,7 +25,7 @@ float32 in the exact run and rounded to bf16 in both bf16 runs, as there).
 
 Result (3 seeds each): the reference model gives 3.8e-3 at every size (the H100 measured
 3.85e-3 for C = 384), the fast model 3.2e-3. So no rounding of the fast path can explain the
-1.28e-2 the H100 measured for C = 384 in run 3: that was a shared-memory race in the compiled
+1.28e-2 the H100 measured for C = 384 with the v3 kernels: that was a shared-memory race in the compiled
 kernel (see docs/performance.md), not numerics.
 """
 import torch
