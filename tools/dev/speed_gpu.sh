@@ -6,7 +6,7 @@
 #   PYTHONPATH=/tmp/site:$PWD bash tools/dev/speed_gpu.sh
 #
 # Writes to $OUT/speed/ (OUT defaults to work_dirs): env.txt (GPU, torch, Triton), gpu_tests.txt,
-# bench_{eager,e2e,compiled}.json with their logs, and status.txt (exit status and seconds of
+# bench_{eager,e2e,compiled}.json with their logs, e2e_profile.md (the Runner's phases), and status.txt (exit status and seconds of
 # each step; 124 = timed out). Every step runs even when an earlier one failed. Each step has
 # its own time limit, cut so that what is left of TOTAL seconds (default 530) still holds
 # MIN_S seconds (default 60) for every step after it: a slow early step cannot starve the
@@ -47,8 +47,8 @@ step gpu_tests 240 $PY -m pytest -v -p no:cacheprovider \
     tests/test_models/test_layers/test_life_autograd.py
 step bench_eager_log 150 $PY tools/analysis_tools/benchmark.py --modes eager host \
     --repeats 3 --out "$DIR/bench_eager.json"
-step bench_e2e_log 80 $PY tools/analysis_tools/benchmark.py --modes e2e --warmup 5 \
-    --e2e-iters 20 --out "$DIR/bench_e2e.json"
+step bench_e2e_log 100 $PY tools/analysis_tools/benchmark.py --modes e2e --warmup 5 \
+    --e2e-iters 30 --e2e-profile "$DIR/e2e_profile.md" --out "$DIR/bench_e2e.json"
 step bench_compiled_log 170 $PY tools/analysis_tools/benchmark.py --modes compiled \
     --archs deit-tiny deit-small --settings 32 --micro-extra detr swinv2 --repeats 3 \
     --out "$DIR/bench_compiled.json"
