@@ -6,8 +6,8 @@
 #   PYTHONPATH=/tmp/site:$PWD bash tools/dev/speed_gpu.sh
 #
 # Writes to $OUT/speed/ (OUT defaults to work_dirs): env.txt (GPU, torch, Triton), gpu_tests.txt,
-# bench_{eager,e2e,compiled}.json with their logs, e2e_profile.md (the Runner's phases), and status.txt (exit status and seconds of
-# each step; 124 = timed out). Every step runs even when an earlier one failed. Each step has
+# bench_{eager,e2e,compiled}.json with their logs, e2e_profile.md (the Runner's phases), and
+# status.txt (exit status and seconds of each step; 124 = timed out). Every step runs even when an earlier one failed. Each step has
 # its own time limit, cut so that what is left of TOTAL seconds (default 530) still holds
 # MIN_S seconds (default 60) for every step after it: a slow early step cannot starve the
 # later ones, and the whole script ends in time.
