@@ -11,6 +11,9 @@ detector that works can learn those boxes by heart. Then, without gradients, it 
 - ``recall``: the fraction of ground-truth boxes that some prediction with a score of at least
   ``score_thr`` overlaps with an IoU of at least ``iou_thr`` (predictions and ground truth in
   the network's input frame);
+- ``class_recall``: the same, counting only predictions of the ground truth's class (a detector
+  that finds the boxes but gives them the most frequent class has a high ``recall`` and a low
+  ``class_recall``);
 - ``distinct_eval`` / ``distinct_train``: the mean number of distinct predicted boxes an image
   (the head's ``test_cfg.max_per_img`` predictions: every query for DETR's softmax head;
   boxes whose corners all lie within ``tol_px`` input pixels count as one, as in
@@ -28,6 +31,7 @@ the query that the noise moved closest to it, the loss falls, and in eval mode (
 query predicts the same box.
 """
 import copy
+import functools
 import time
 from typing import Callable, List, Optional, Sequence
 
@@ -136,14 +140,21 @@ def dataset_batch(cfg, num_images: int) -> dict:
 
 
 def count_recalled(gt_bboxes: torch.Tensor, pred_bboxes: torch.Tensor, scores: torch.Tensor,
-                   iou_thr: float = 0.5, score_thr: float = 0.3) -> int:
+                   iou_thr: float = 0.5, score_thr: float = 0.3,
+                   gt_labels: Optional[torch.Tensor] = None,
+                   pred_labels: Optional[torch.Tensor] = None) -> int:
     """How many of ``gt_bboxes`` (``n x 4`` ``xyxy``) some prediction with ``score >=
-    score_thr`` overlaps with IoU ``>= iou_thr`` (one prediction may cover several)."""
+    score_thr`` overlaps with IoU ``>= iou_thr`` (one prediction may cover several). Given
+    ``gt_labels`` and ``pred_labels``, only a prediction of the ground truth's class counts."""
     from mmdet.structures.bbox import bbox_overlaps
+    if (gt_labels is None) != (pred_labels is None):
+        raise ValueError('give both gt_labels and pred_labels, or neither')
     keep = scores >= score_thr
     if len(gt_bboxes) == 0 or not keep.any():
         return 0
     iou = bbox_overlaps(gt_bboxes.float(), pred_bboxes[keep].float())
+    if gt_labels is not None:
+        iou = iou.masked_fill(gt_labels[:, None] != pred_labels[keep][None, :], 0)
     return int((iou.max(1).values >= iou_thr).sum())
 
 
@@ -236,9 +247,11 @@ def _evaluate(model, batch: dict, score_thr: float, iou_thr: float, tol_px: floa
                 res.bboxes.cpu(), tol_px)
     for info, sample, res in zip(per_image, samples, results):  # eval mode: the last call
         gt = get_box_tensor(sample.gt_instances.bboxes).cpu()
-        info.update(gts=len(gt), kept=int((res.scores >= score_thr).sum()),
-                    recalled=count_recalled(gt, res.bboxes.cpu(), res.scores.cpu(), iou_thr,
-                                            score_thr))
+        found = functools.partial(count_recalled, gt, res.bboxes.cpu(), res.scores.cpu(),
+                                  iou_thr, score_thr)
+        info.update(gts=len(gt), kept=int((res.scores >= score_thr).sum()), recalled=found(),
+                    recalled_with_class=found(sample.gt_instances.labels.cpu(),
+                                              res.labels.cpu()))
     return per_image, query_spread(hidden), int(hidden.shape[2])
 
 
@@ -276,6 +289,7 @@ def det_overfit(config: str, num_images: int = 4, iters: int = 300, size: int = 
     per_image, spread, num_queries = _evaluate(model, batch, score_thr, iou_thr, tol_px)
     gts, recalled = sum(i['gts'] for i in per_image), sum(i['recalled'] for i in per_image)
     recall = recalled / gts if gts else 0.
+    with_class = sum(i['recalled_with_class'] for i in per_image)
     distinct_eval = sum(i['distinct_eval'] for i in per_image) / num_images
     distinct_train = sum(i['distinct_train'] for i in per_image) / num_images
     dropout = transformer_dropout(model)
@@ -288,7 +302,9 @@ def det_overfit(config: str, num_images: int = 4, iters: int = 300, size: int = 
                   score_thr=score_thr, iou_thr=iou_thr, tol_px=tol_px, train_s=train_s,
                   loss_history=history, final_losses={k: v for k, v in history[-1].items()
                                                       if k != 'iter'},
-                  recalled=recalled, gts=gts, recall=recall, distinct_eval=distinct_eval,
+                  recalled=recalled, gts=gts, recall=recall,
+                  recalled_with_class=with_class,
+                  class_recall=with_class / gts if gts else 0., distinct_eval=distinct_eval,
                   distinct_train=distinct_train, num_queries=num_queries,
                   query_spread=spread, per_image=per_image, verdict=verdict_, hint=hint)
     log(summary(report))
@@ -311,7 +327,8 @@ def summary(report: dict) -> str:
         f"dropout {report['transformer_dropout']:g}, {report['device']})",
         f'final losses: {losses}',
         f"recall@IoU{report['iou_thr']:g} (score >= {report['score_thr']:g}): "
-        f"{report['recalled']}/{report['gts']}",
+        f"{report['recalled']}/{report['gts']}, with the right class "
+        f"{report.get('recalled_with_class', '-')}/{report['gts']}",
         f"distinct boxes an image (of {report['num_queries']} queries): eval "
         f"{report['distinct_eval']:.1f}, train mode {report['distinct_train']:.1f}  "
         f"(per image eval {[i['distinct_eval'] for i in report['per_image']]}, train "

@@ -46,6 +46,16 @@ def test_recall_by_hand():
     # one box covering two overlapping gts recalls both
     same = torch.tensor([[0., 0., 10., 10.], [0., 0., 10., 9.]])
     assert count_recalled(same, same[:1], torch.ones(1)) == 2
+    # with labels, only a prediction of the ground truth's class counts
+    labels = torch.tensor([0, 1, 1])
+    assert count_recalled(gt, pred, scores, iou_thr=0.4, score_thr=0.1, gt_labels=labels,
+                          pred_labels=torch.tensor([0, 1, 1])) == 3
+    assert count_recalled(gt, pred, scores, iou_thr=0.4, score_thr=0.1, gt_labels=labels,
+                          pred_labels=torch.tensor([1, 0, 0])) == 0
+    assert count_recalled(gt, pred, scores, iou_thr=0.4, score_thr=0.1, gt_labels=labels,
+                          pred_labels=torch.tensor([0, 0, 1])) == 2
+    with pytest.raises(ValueError, match='both gt_labels and pred_labels'):
+        count_recalled(gt, pred, scores, gt_labels=labels)
 
 
 def test_query_spread_by_hand():
@@ -115,7 +125,10 @@ def test_tiny_synthetic_run(tmp_path, capsys):
     for info in report['per_image']:
         assert 1 <= info['distinct_eval'] <= 10 and 1 <= info['distinct_train'] <= 10
         assert 1 <= info['gts'] <= 4 and 0 <= info['recalled'] <= info['gts']
+        assert 0 <= info['recalled_with_class'] <= info['recalled']
     assert report['gts'] == sum(i['gts'] for i in report['per_image'])
+    assert report['class_recall'] == pytest.approx(
+        sum(i['recalled_with_class'] for i in report['per_image']) / report['gts'])
     assert 0 <= report['recall'] <= 1 and report['verdict'] in ('fits', 'queries collapsed',
                                                                  'does not fit')
     text = capsys.readouterr().out
