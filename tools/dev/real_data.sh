@@ -15,7 +15,7 @@
 #   tools/dev/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
 #   tools/dev/real_data.sh test             # tools/test.py on each run's last checkpoint
 #   tools/dev/real_data.sh figures          # Dense Roll-Out comparisons of the BCCD / CamVid /
-#                                           # Groceries pairs
+#                                           # Groceries pairs (random init and Imagenette-pre)
 #   tools/dev/real_data.sh collect DIR      # logs (one tarball), fp16 weights of the CIFAR runs,
 #                                           # the Imagenette backbones (pretrain/) as fp16
 #   tools/dev/real_data.sh fp32-pretrain    # data/*_imagenette_backbone_fp16.pth -> pretrain/
@@ -280,6 +280,13 @@ figures)
     figure_pair bccd $(head -n2 data/BCCD/ImageSets/Main/test.txt |
                        sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|') --score-thr 0.3
     figure_pair camvid $(ls data/CamVid/test/* | head -n2)
+    # the Imagenette-pre-trained pairs of BCCD and CamVid, where they ran
+    figure_runs bccd-imagenette-pre "$RUNS/bccd_deit-tiny-imagenette-pre_encdec-linear$SUFFIX" \
+        "$RUNS/bccd_deit-tiny-life-imagenette-pre_encdec-life$SUFFIX" \
+        $(head -n2 data/BCCD/ImageSets/Main/test.txt | sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|') \
+        --score-thr 0.3
+    figure_runs camvid-imagenette-pre "$RUNS/camvid_deit-tiny_imagenette-pre$SUFFIX" \
+        "$RUNS/camvid_deit-tiny-life_imagenette-pre$SUFFIX" $(ls data/CamVid/test/* | head -n2)
     # Groceries: DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE, random init and
     # Imagenette-pre-trained
     groceries_imgs=$(head -n2 data/Groceries/ImageSets/Main/test.txt 2>/dev/null |
