@@ -62,7 +62,8 @@ def test_table1_matrix_is_complete():
         'deit-tiny-life_p16_8xb64_imagenette.py', 'deit-tiny_p16_8xb64_imagenette.py']
 
 
-@pytest.mark.parametrize('arm', ['deit-tiny', 'deit-tiny-life'])
+@pytest.mark.parametrize('arm', ['deit-tiny', 'deit-tiny-life', 'deit-small',
+                                 'deit-small-life'])
 def test_official_recipe_adds_repeated_augmentation_and_ema(arm):
     """The -official configs are their DeiT-recipe config plus mmpretrain's RepeatAugSampler
     (3 repeats, epoch length unchanged) and mmengine's EMAHook (DeiT's decay 0.99996)."""

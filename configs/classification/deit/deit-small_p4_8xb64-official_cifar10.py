@@ -1,0 +1,9 @@
+# DeiT-Small on CIFAR-10 with the official LIFE code's recipe: deit-small_p4_8xb64_cifar10.py
+# (the DeiT recipe) plus repeated augmentation (3 repeats) and a weight EMA, as the DeiT-Tiny
+# official config adds them.
+_base_ = [
+    '../_base_/models/deit-small_p4_32px.py',
+    '../_base_/datasets/cifar10_bs64_folder_ra3.py',
+    '../_base_/schedules/deit_adamw_cosine_300e.py',
+    '../_base_/default_runtime_ema.py',
+]
