@@ -19,6 +19,10 @@
 #   tools/dev/real_data.sh collect DIR      # logs (one tarball), fp16 weights of the CIFAR runs,
 #                                           # the Imagenette backbones (pretrain/) as fp16
 #   tools/dev/real_data.sh fp32-pretrain    # data/*_imagenette_backbone_fp16.pth -> pretrain/
+#   tools/dev/real_data.sh pack-resume DIR  # each run's last checkpoint (weights, optimizer, EMA)
+#                                           # split into parts of at most PART_MB MiB in DIR
+#   tools/dev/real_data.sh unpack-resume    # data/<run>.pth.part-* -> $RUNS/<run>/ + its
+#                                           # last_checkpoint, so that RESUME=1 start continues
 #
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
@@ -30,6 +34,10 @@
 # GROCERIES_ARMS (the six "backbone_variant" names; pick some to re-run them alone),
 # GPUS ("0 1": runs started by one call go to these GPUs in turn; unset: the default GPU).
 # MMLIFE_LIFE_IMPL=fast forces the Triton LIFE path (and goes into command.txt).
+# CIFAR_RECIPE (deit: the configs' DeiT recipe; official: the *-official_cifar10.py configs, with
+# repeated augmentation and EMA). RESUME=1: every run started resumes from the last checkpoint in
+# its work dir (tools/train.py --resume; written to command.txt as a second line).
+# RUN_GLOB (cifar10_*): the runs pack-resume packs; PART_MB (15).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-/tmp/runs}
@@ -53,6 +61,11 @@ export PYTHONUNBUFFERED=1
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 CIFAR_WORKERS=${CIFAR_WORKERS:-4}
 CIFAR_ARMS=${CIFAR_ARMS:-deit-tiny deit-tiny-life}
+case ${CIFAR_RECIPE:-deit} in
+    deit) CIFAR_RECIPE_SUFFIX= ;;
+    official) CIFAR_RECIPE_SUFFIX=-official ;;
+    *) echo "CIFAR_RECIPE must be deit or official, got $CIFAR_RECIPE"; exit 2 ;;
+esac
 PY=${PY:-python3}
 SEED=${SEED:-0}
 SUFFIX=$([ "$SEED" = 0 ] || echo "_seed$SEED")  # run names: camvid_deit-tiny, camvid_deit-tiny_seed1
@@ -68,10 +81,21 @@ launch() {  # launch NAME CONFIG [train.py args..., ending with --cfg-options ..
     [ ${#GPU_LIST[@]} -gt 0 ] && gpu=${GPU_LIST[$((N_LAUNCHED % ${#GPU_LIST[@]}))]}
     N_LAUNCHED=$((N_LAUNCHED + 1))
     # the LIFE implementation is part of the command when it is forced (MMLIFE_LIFE_IMPL=fast)
-    echo "${MMLIFE_LIFE_IMPL:+MMLIFE_LIFE_IMPL=$MMLIFE_LIFE_IMPL }$PY tools/train.py $config --work-dir $dir $*" \
-        > "$dir/command.txt"
+    local resume=()
+    if [ "${RESUME:-0}" = 1 ]; then
+        [ -f "$dir/last_checkpoint" ] || { echo "RESUME=1 but $dir has no last_checkpoint" \
+            "(unpack-resume first)"; return 1; }
+        resume=(--resume)
+        # the recipe stays the first line; the resumed command follows it
+        echo "${MMLIFE_LIFE_IMPL:+MMLIFE_LIFE_IMPL=$MMLIFE_LIFE_IMPL }$PY tools/train.py $config --work-dir $dir --resume $*" \
+            >> "$dir/command.txt"
+    else
+        echo "${MMLIFE_LIFE_IMPL:+MMLIFE_LIFE_IMPL=$MMLIFE_LIFE_IMPL }$PY tools/train.py $config --work-dir $dir $*" \
+            > "$dir/command.txt"
+    fi
     env ${gpu:+CUDA_VISIBLE_DEVICES=$gpu} \
-        setsid nohup $PY tools/train.py "$config" --work-dir "$dir" "$@" > "$dir/train.log" 2>&1 &
+        setsid nohup $PY tools/train.py "$config" --work-dir "$dir" "${resume[@]}" "$@" \
+        >> "$dir/train.log" 2>&1 &
     echo "started $name (pid $!${gpu:+, GPU $gpu}): $(cat "$dir/command.txt")"
 }
 
@@ -150,7 +174,8 @@ start)
         case $task in
         cifar)
             for arm in $CIFAR_ARMS; do
-                launch "cifar10_$arm$SUFFIX" "configs/classification/deit/${arm}_p4_8xb64_cifar10.py" --amp \
+                launch "cifar10_$arm$SUFFIX" \
+                    "configs/classification/deit/${arm}_p4_8xb64${CIFAR_RECIPE_SUFFIX}_cifar10.py" --amp \
                     --cfg-options optim_wrapper.dtype=bfloat16 \
                     train_dataloader.batch_size=512 train_dataloader.num_workers="$CIFAR_WORKERS" \
                     val_dataloader.batch_size=1000 val_dataloader.num_workers=2 \
@@ -311,6 +336,36 @@ collect)
         cast_weights "$f" "$out/$(basename "${f%.pth}")_fp16.pth" half || exit 1
     done
     ls -la "$out" ;;
+pack-resume)
+    # the last checkpoint of each run (RUN_GLOB) in parts a device call can return:
+    # DIR/<run>.pth.part-aa, -ab, ... and DIR/<run>.pth.sha256 (joined and checked by unpack-resume)
+    out=${2:?pack-resume needs a folder}
+    mkdir -p "$out"
+    for dir in "$RUNS"/${RUN_GLOB:-cifar10_*}/; do
+        ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || continue
+        name=$(basename "$dir")
+        split -b "${PART_MB:-15}M" "$ckpt" "$out/$name.pth.part-"
+        (cd "$(dirname "$ckpt")" && sha256sum "$(basename "$ckpt")") > "$out/$name.pth.sha256"
+        echo "$name: $(basename "$ckpt") in $(ls "$out/$name.pth.part-"* | wc -l) parts"
+    done ;;
+unpack-resume)
+    # data/<run>.pth.part-* (from pack-resume) -> $RUNS/<run>/<checkpoint> and last_checkpoint;
+    # a run whose parts are not all there yet (the checksum fails) is left for a later call
+    for sum in data/*.pth.sha256; do
+        [ -f "$sum" ] || continue
+        name=$(basename "$sum" .pth.sha256)
+        file=$(awk '{print $2}' "$sum")
+        mkdir -p "$RUNS/$name"
+        cat "data/$name.pth.part-"* > "$RUNS/$name/$file.tmp"
+        if (cd "$RUNS/$name" && sed 's/$/.tmp/' "$OLDPWD/$sum" | sha256sum --quiet -c -) > /dev/null 2>&1; then
+            mv "$RUNS/$name/$file.tmp" "$RUNS/$name/$file"
+            echo "$RUNS/$name/$file" > "$RUNS/$name/last_checkpoint"
+            echo "$name: $file restored"
+        else
+            rm -f "$RUNS/$name/$file.tmp"
+            echo "$name: parts incomplete ($(ls "data/$name.pth.part-"* 2>/dev/null | wc -l) so far)"
+        fi
+    done ;;
 fp32-pretrain)
     # the float16 backbones written by `collect`, carried back as data/*_imagenette_backbone_fp16.pth
     # -> pretrain/*_imagenette_backbone.pth (float32), as the *-imagenette-pre configs read them
