@@ -137,7 +137,6 @@ def parse_args(argv=None):
         args.amp = 'bf16' if args.device.startswith('cuda') else 'none'
     if args.smoke:
         args.warmup, args.steps, args.repeats, args.e2e_iters = 1, 1, 1, 2
-    if args.smoke:
         args.e2e_profile_iters = min(args.e2e_profile_iters, 2)
     for name in ('warmup', 'steps', 'repeats', 'e2e_iters', 'e2e_profile_iters'):
         if getattr(args, name) < (0 if name == 'warmup' else 1):
