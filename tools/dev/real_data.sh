@@ -96,7 +96,7 @@ launch() {  # launch NAME CONFIG [train.py args..., ending with --cfg-options ..
     env ${gpu:+CUDA_VISIBLE_DEVICES=$gpu} \
         setsid nohup $PY tools/train.py "$config" --work-dir "$dir" "${resume[@]}" "$@" \
         >> "$dir/train.log" 2>&1 &
-    echo "started $name (pid $!${gpu:+, GPU $gpu}): $(cat "$dir/command.txt")"
+    echo "started $name (pid $!${gpu:+, GPU $gpu}): $(tail -n1 "$dir/command.txt")"
 }
 
 cast_weights() {  # cast_weights SRC DST half|float: the state dict's float tensors cast, plain meta kept
@@ -111,8 +111,9 @@ torch.save({'state_dict': {k: getattr(v, sys.argv[3])() if v.is_floating_point()
 PY
 }
 
-config_of() {  # the config a run was launched with (the word after tools/train.py in command.txt)
-    awk '{for (i = 1; i < NF; i++) if ($i == "tools/train.py") print $(i + 1)}' "$1/command.txt"
+config_of() {  # the config a run was launched with (the word after tools/train.py, first line)
+    awk 'NR == 1 {for (i = 1; i < NF; i++) if ($i == "tools/train.py") print $(i + 1)}' \
+        "$1/command.txt"
 }
 
 have_pretrain() {  # the Imagenette backbones that the *-imagenette-pre configs load
