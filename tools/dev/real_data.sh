@@ -37,7 +37,9 @@
 # CIFAR_RECIPE (deit: the configs' DeiT recipe; official: the *-official_cifar10.py configs, with
 # repeated augmentation and EMA). RESUME=1: every run started resumes from the last checkpoint in
 # its work dir (tools/train.py --resume; written to command.txt as a second line).
-# RUN_GLOB (cifar10_*): the runs pack-resume packs; PART_MB (15).
+# RUN_GLOB (cifar10_*): the runs pack-resume packs; PART_MB (15). MAX_RUNS: `start` launches a
+# run only while fewer training runs are alive, waiting for one to end otherwise (a queue: run
+# `start` itself in the background, e.g. under setsid, when it has to wait).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-/tmp/runs}
@@ -72,6 +74,8 @@ SUFFIX=$([ "$SEED" = 0 ] || echo "_seed$SEED")  # run names: camvid_deit-tiny, c
 
 launch() {  # launch NAME CONFIG [train.py args..., ending with --cfg-options ...]
     local name=$1${TAG:-} config=$2; shift 2
+    # MAX_RUNS: wait for a free slot (one GPU shared by too many runs is slower than a queue)
+    while [ "$(n_runs)" -ge "${MAX_RUNS:-1000}" ]; do sleep 15; done
     # shellcheck disable=SC2206  # EXTRA is a list of key=value words
     [ -n "${EXTRA:-}" ] && set -- "$@" ${EXTRA}
     local dir=$RUNS/$name
