@@ -42,14 +42,14 @@ def summarise(path: str, metric: Optional[str], batch_size: int = 0, skip: int =
     None only the speed is summarised (``last`` and ``best`` are None), for a run without
     validation.
     """
+    if skip < 0:
+        raise ValueError(f'skip must be >= 0, got {skip}')
     train, val = [], []
     for rec in _records(path):
         if 'loss' in rec and 'time' in rec:
             train.append(rec)
         elif metric is not None and metric in rec:
             val.append(rec)
-    if skip < 0:
-        raise ValueError(f'skip must be >= 0, got {skip}')
     timed = train[skip:]
     if not timed:
         raise ValueError(f'{path}: no training lines' + (f' after the first {skip}' if skip else ''))

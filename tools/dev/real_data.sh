@@ -28,8 +28,8 @@
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
 # SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs), EXTRA (more --cfg-options
 # key=value of every run started, for an ablation) with TAG (appended to those runs' names).
-# GROCERIES_VAL (10: validation every so many epochs, random init and pre-trained), IMAGENETTE_EPOCHS (100, the config's
-# own), IMAGENETTE_BATCH (256; --auto-scale-lr scales the DeiT lr 5e-4 per 512 images to it),
+# GROCERIES_VAL (10: validation every so many epochs, random init and pre-trained),
+# IMAGENETTE_EPOCHS (100, the config's own), IMAGENETTE_BATCH (256; --auto-scale-lr scales the DeiT lr 5e-4 per 512 images to it),
 # IMAGENETTE_WORKERS (6), GROCERIES_EPOCHS (150, the config's),
 # GROCERIES_ARMS (the six "backbone_variant" names; pick some to re-run them alone),
 # GPUS ("0 1": runs started by one call go to these GPUs in turn; unset: the default GPU).
@@ -90,13 +90,12 @@ launch() {  # launch NAME CONFIG [train.py args..., ending with --cfg-options ..
         [ -f "$dir/last_checkpoint" ] || { echo "RESUME=1 but $dir has no last_checkpoint" \
             "(unpack-resume first)"; return 1; }
         resume=(--resume)
-        # the recipe stays the first line; the resumed command follows it
-        echo "${MMLIFE_LIFE_IMPL:+MMLIFE_LIFE_IMPL=$MMLIFE_LIFE_IMPL }$PY tools/train.py $config --work-dir $dir --resume $*" \
-            >> "$dir/command.txt"
     else
-        echo "${MMLIFE_LIFE_IMPL:+MMLIFE_LIFE_IMPL=$MMLIFE_LIFE_IMPL }$PY tools/train.py $config --work-dir $dir $*" \
-            > "$dir/command.txt"
+        : > "$dir/command.txt"
     fi
+    # a resumed run's command follows the first one, which stays the first line (config_of)
+    echo "${MMLIFE_LIFE_IMPL:+MMLIFE_LIFE_IMPL=$MMLIFE_LIFE_IMPL }$PY tools/train.py $config --work-dir $dir${resume:+ --resume} $*" \
+        >> "$dir/command.txt"
     env ${gpu:+CUDA_VISIBLE_DEVICES=$gpu} \
         setsid nohup $PY tools/train.py "$config" --work-dir "$dir" "${resume[@]}" "$@" \
         >> "$dir/train.log" 2>&1 &
@@ -307,16 +306,16 @@ figures)
         $PY "${cmd[@]}" 2>&1 | tail -n3
     }
     mkdir -p "$RUNS/figures"
-    figure_pair bccd $(head -n2 data/BCCD/ImageSets/Main/test.txt |
-                       sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|') --score-thr 0.3
-    figure_pair camvid $(ls data/CamVid/test/* | head -n2)
+    bccd_imgs=$(head -n2 data/BCCD/ImageSets/Main/test.txt 2>/dev/null |
+                sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|')
+    camvid_imgs=$(ls data/CamVid/test/* 2>/dev/null | head -n2)
+    figure_pair bccd $bccd_imgs --score-thr 0.3
+    figure_pair camvid $camvid_imgs
     # the Imagenette-pre-trained pairs of BCCD and CamVid, where they ran
     figure_runs bccd-imagenette-pre "$RUNS/bccd_deit-tiny-imagenette-pre_encdec-linear$SUFFIX" \
-        "$RUNS/bccd_deit-tiny-life-imagenette-pre_encdec-life$SUFFIX" \
-        $(head -n2 data/BCCD/ImageSets/Main/test.txt | sed 's|^|data/BCCD/JPEGImages/|; s|$|.jpg|') \
-        --score-thr 0.3
+        "$RUNS/bccd_deit-tiny-life-imagenette-pre_encdec-life$SUFFIX" $bccd_imgs --score-thr 0.3
     figure_runs camvid-imagenette-pre "$RUNS/camvid_deit-tiny_imagenette-pre$SUFFIX" \
-        "$RUNS/camvid_deit-tiny-life_imagenette-pre$SUFFIX" $(ls data/CamVid/test/* | head -n2)
+        "$RUNS/camvid_deit-tiny-life_imagenette-pre$SUFFIX" $camvid_imgs
     # Groceries: DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE, random init and
     # Imagenette-pre-trained
     groceries_imgs=$(head -n2 data/Groceries/ImageSets/Main/test.txt 2>/dev/null |
