@@ -122,6 +122,10 @@ def parse_args(argv=None):
                         'with the Runner\'s phases annotated, and append the tables to FILE')
     parser.add_argument('--e2e-profile-iters', type=int, default=10,
                         help='iterations profiled by --e2e-profile')
+    parser.add_argument('--e2e-cfg-options', nargs='+', action=_dict_action(), default=None,
+                        metavar='KEY=VALUE',
+                        help='config overrides of both e2e configs, as tools/train.py '
+                        '--cfg-options (e.g. default_hooks.runtime_info.type=RuntimeInfoHook)')
     parser.add_argument('--e2e-compile', action='store_true',
                         help="set the configs' compile=True (mmengine compiles train_step)")
     parser.add_argument('--smoke', action='store_true',
@@ -479,6 +483,11 @@ def measure_host(args) -> List[Dict[str, object]]:
     return rows
 
 
+def _dict_action():
+    from mmengine.config import DictAction
+    return DictAction
+
+
 def measure_e2e(args, device) -> List[Dict[str, object]]:
     """Images/s of the Runner's training loop for the plain and the LIFE config."""
     rows = []
@@ -491,7 +500,8 @@ def measure_e2e(args, device) -> List[Dict[str, object]]:
             rows.append(dict(config=path, batch_size=hook.batch_size, iters=hook.iters,
                              seconds=hook.seconds, img_s=images / hook.seconds,
                              data_wait_s=hook.data_seconds / max(hook.iters, 1),
-                             compile=bool(args.e2e_compile)))
+                             compile=bool(args.e2e_compile),
+                             cfg_options=dict(args.e2e_cfg_options or {})))
             if hook.profile is not None:
                 rows[-1]['profile'] = hook.profile
                 from .runner_profile import summary_text
@@ -561,11 +571,17 @@ def build_e2e_runner(path, args, device, work_dir):
     if dtype is not None:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.dtype = {torch.bfloat16: 'bfloat16', torch.float16: 'float16'}[dtype]
+        # bf16 has float32's range: no loss scaling, as in the eager mode's loop (a GradScaler
+        # would add a host sync every step for its inf check)
+        cfg.optim_wrapper.loss_scale = (dict(enabled=False) if dtype == torch.bfloat16
+                                        else 'dynamic')
     if args.e2e_compile:
         cfg.compile = True if args.compile_backend == 'inductor' and args.compile_mode in (
             None, 'default') else dict(backend=args.compile_backend, mode=(
                 None if args.compile_mode in (None, 'default') else args.compile_mode))
     cfg.device = device.type  # mmengine picks the device itself; kept for the record
+    if args.e2e_cfg_options:
+        cfg.merge_from_dict(args.e2e_cfg_options)
 
     class E2ETimer(Hook):
         """Times the training iterations after the first ``warmup`` ones; then, with

@@ -18,7 +18,8 @@ hooks               ``runner.call_hook``, every hook point inside the iteration
 
 The loop's wait for the next batch falls outside ``iteration`` (mmengine's ``data_time``).
 :func:`phase_summary` turns a profile of ``iters`` such iterations into host milliseconds per
-iteration for each phase, the device time of all kernels and the ops with the most host time.
+iteration for each phase, the number of aten ops each phase calls from Python (its own, not
+those of a phase inside it), the device time of all kernels and the ops with the most host time.
 ``mmlife.analysis.benchmark --modes e2e --e2e-profile FILE`` runs it on the Runner of
 ``tools/train.py``.
 """
@@ -88,7 +89,10 @@ def phase_summary(prof, iters: int, top: int = 12) -> Dict[str, object]:
     for e in events:
         if e.key in PHASES and e.cpu_time_total > 0:
             phases[e.key] = dict(host_ms=e.cpu_time_total / 1e3 / iters,
-                                 calls=e.count / iters)
+                                 calls=e.count / iters, aten_calls=0.)
+    for phase, n in _top_level_aten_calls(prof.events()).items():
+        if phase in phases:
+            phases[phase]['aten_calls'] = n / iters
     device_us = sum(getattr(e, 'self_device_time_total', 0) for e in events
                     if e.key not in PHASES)
     ops = sorted((e for e in events if e.key.startswith('aten::')),
@@ -102,12 +106,30 @@ def phase_summary(prof, iters: int, top: int = 12) -> Dict[str, object]:
                       calls=e.count / iters) for e in ops])
 
 
+def _top_level_aten_calls(events) -> Dict[str, int]:
+    """The aten ops called from Python (not from inside another aten op), counted under the
+    innermost phase that encloses each: on a GPU each costs host time and most launch kernels."""
+    counts: Dict[str, int] = {}
+    for e in events:
+        if not e.name.startswith('aten::'):
+            continue
+        parent = e.cpu_parent
+        while parent is not None and parent.name not in PHASES:
+            if parent.name.startswith('aten::'):
+                break  # called by another aten op
+            parent = parent.cpu_parent
+        if parent is not None and parent.name in PHASES:
+            counts[parent.name] = counts.get(parent.name, 0) + 1
+    return counts
+
+
 def summary_text(name: str, summary: Dict[str, object]) -> str:
     """A Markdown table of :func:`phase_summary`."""
     lines = [f"{name}: {summary['iters']} profiled iterations; device (all kernels) "
              f"{summary['device_ms']:.2f} ms, {summary['aten_calls']:.0f} aten calls an iteration",
-             '', '| phase | host ms / iteration | calls / iteration |', '|---|---|---|']
-    lines += [f"| {k} | {v['host_ms']:.2f} | {v['calls']:.0f} |"
+             '', '| phase | host ms / iteration | calls / iteration | aten ops from Python '
+             '/ iteration |', '|---|---|---|---|']
+    lines += [f"| {k} | {v['host_ms']:.2f} | {v['calls']:.0f} | {v['aten_calls']:.0f} |"
               for k, v in summary['phases'].items()]
     lines += ['', '| aten op (most host time) | host ms / iteration | calls / iteration |',
               '|---|---|---|']

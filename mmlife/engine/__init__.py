@@ -1,17 +1,18 @@
 """Training-runtime parts of mmlife: crash-safe checkpoints, exact resume, work-dir checks, an
-optimizer constructor with few parameter groups, and an eager optimizer step for mmengine's
-``compile=True``.
+optimizer constructor with few parameter groups, an eager optimizer step for mmengine's
+``compile=True``, and a runtime-info hook without a host sync every iteration.
 
 Importing it registers :class:`AtomicCheckpointHook`, :class:`EpochSeedHook`,
-:class:`EagerOptimizerStepHook` and :class:`MergedGroupsOptimWrapperConstructor` in mmengine's
+:class:`EagerOptimizerStepHook`, :class:`DeferredRuntimeInfoHook` and
+:class:`MergedGroupsOptimWrapperConstructor` in mmengine's
 root registries, where the mmpretrain, mmdet and mmseg scopes all find them. It imports only
 mmengine, numpy and torch (never mmpretrain, mmdet or mmseg); ``import mmlife`` imports it.
 """
-from .hooks import (AtomicCheckpointHook, EagerOptimizerStepHook, EpochSeedHook,
-                    atomic_write_text, epoch_seed)
+from .hooks import (AtomicCheckpointHook, DeferredRuntimeInfoHook, EagerOptimizerStepHook,
+                    EpochSeedHook, atomic_write_text, epoch_seed)
 from .optimizers import MergedGroupsOptimWrapperConstructor, merge_param_groups
 from .work_dir import WorkDirError, check_work_dir, checkpoints_in, resolve_last_checkpoint
 
-__all__ = ['AtomicCheckpointHook', 'EagerOptimizerStepHook', 'EpochSeedHook', 'atomic_write_text',
-           'epoch_seed', 'MergedGroupsOptimWrapperConstructor', 'merge_param_groups',
+__all__ = ['AtomicCheckpointHook', 'DeferredRuntimeInfoHook', 'EagerOptimizerStepHook',
+           'EpochSeedHook', 'atomic_write_text', 'epoch_seed', 'MergedGroupsOptimWrapperConstructor', 'merge_param_groups',
            'WorkDirError', 'check_work_dir', 'checkpoints_in', 'resolve_last_checkpoint']

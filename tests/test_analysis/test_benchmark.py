@@ -109,8 +109,10 @@ def test_host_mode_counts_launches(tmp_path, capsys):
 def test_e2e_mode_runs_the_runner_on_cpu(tmp_path, capsys):
     out, prof = tmp_path / 'bench.json', tmp_path / 'profile.md'
     report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'e2e', '--e2e-workers', '0',
-                         '--e2e-profile', str(prof), '--out', str(out)])
+                         '--e2e-profile', str(prof), '--out', str(out), '--e2e-cfg-options',
+                         'default_hooks.runtime_info.type=RuntimeInfoHook'])
     plain, life = report['e2e']
+    assert plain['cfg_options'] == {'default_hooks.runtime_info.type': 'RuntimeInfoHook'}
     assert plain['config'].endswith('deit-tiny_p4_8xb64_cifar10.py')
     assert life['config'].endswith('deit-tiny-life_p4_8xb64_cifar10.py')
     for r in (plain, life):

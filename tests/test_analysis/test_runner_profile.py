@@ -53,6 +53,9 @@ def test_phases_are_annotated_and_put_back():
     assert summary['phases']['hooks']['calls'] == 2
     assert all(v['calls'] == 1 for k, v in summary['phases'].items() if k != 'hooks')
     assert summary['aten_calls'] > 0 and summary['device_ms'] == 0  # CPU: no kernels
+    # ones, add, sum in every phase call; the iteration's own ones are outside the others
+    assert summary['phases']['hooks']['aten_calls'] == 6
+    assert all(v['aten_calls'] == 3 for k, v in summary['phases'].items() if k != 'hooks')
     text = summary_text('stub', summary)
     assert '| optimizer step |' in text and 'stub: 3 profiled iterations' in text
 

@@ -9,6 +9,9 @@ custom_imports = dict(imports=['mmlife.models', 'mmlife.datasets', 'mmlife.engin
 custom_hooks = [dict(type='EagerOptimizerStepHook')]
 
 default_hooks = dict(
+    # mmengine's RuntimeInfoHook, handing the losses to the logger without a host sync in
+    # every iteration (mmlife.engine)
+    runtime_info=dict(type='DeferredRuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
     # logs loss, lr, time per iter and the ETA
     logger=dict(type='LoggerHook', interval=50),

@@ -3,6 +3,9 @@ default_scope = 'mmdet'
 custom_imports = dict(imports=['mmlife.det', 'mmlife.models', 'mmlife.engine'], allow_failed_imports=False)
 
 default_hooks = dict(
+    # mmengine's RuntimeInfoHook, handing the losses to the logger without a host sync in
+    # every iteration (mmlife.engine)
+    runtime_info=dict(type='DeferredRuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),

@@ -1,6 +1,7 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook, atomic_write_text
+from .deferred_runtime_info_hook import DeferredRuntimeInfoHook
 from .eager_optimizer_step_hook import EagerOptimizerStepHook
 from .epoch_seed_hook import EpochSeedHook, epoch_seed
 
-__all__ = ['AtomicCheckpointHook', 'EagerOptimizerStepHook', 'EpochSeedHook', 'atomic_write_text',
-           'epoch_seed']
+__all__ = ['AtomicCheckpointHook', 'DeferredRuntimeInfoHook', 'EagerOptimizerStepHook',
+           'EpochSeedHook', 'atomic_write_text', 'epoch_seed']
