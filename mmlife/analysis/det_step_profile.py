@@ -5,7 +5,8 @@ does (``custom_imports``, the config's ``default_scope``, ``MODELS.build``,
 ``build_optim_wrapper``; ``amp='fp16'|'bf16'`` turns it into ``AmpOptimWrapper`` as
 ``tools/train.py --amp`` does), feeds it batches of the config's train dataloader or synthetic
 ones (random images and boxes of the train pipeline's ``Resize`` size) and runs the steps of
-``model.train_step`` + ``RuntimeInfoHook`` in these phases:
+``model.train_step`` + ``RuntimeInfoHook`` in these phases (the config's ``compile_modules``
+compiled first, as :class:`~mmlife.engine.CompileModulesHook` does in training):
 
 =================  =========================================================================
 data_preprocessor  ``model.data_preprocessor(data, True)`` (to the device, normalize, pad)
@@ -84,6 +85,8 @@ def build_model_and_optim(cfg, device: str):
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import MODELS, init_default_scope
     from mmengine.utils import import_modules_from_strings
+
+    from mmlife.engine import compile_modules
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
@@ -94,6 +97,8 @@ def build_model_and_optim(cfg, device: str):
                             f'{name}); the profiler splits the steps of mmdet '
                             'DetectionTransformer models')
     model.train()
+    # the config's compile_modules, as CompileModulesHook compiles them for tools/train.py
+    compile_modules(model, cfg.get('compile_modules') or [], dynamic=False)
     return model, build_optim_wrapper(model, cfg.optim_wrapper)
 
 

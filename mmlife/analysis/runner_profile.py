@@ -28,6 +28,7 @@ import functools
 from typing import Dict, Iterator, List
 
 import torch
+from torch.autograd import DeviceType
 from torch.profiler import record_function
 
 #: the record_function labels, in the order of the summary tables
@@ -93,8 +94,9 @@ def phase_summary(prof, iters: int, top: int = 12) -> Dict[str, object]:
     for phase, n in _top_level_aten_calls(prof.events()).items():
         if phase in phases:
             phases[phase]['aten_calls'] = n / iters
-    device_us = sum(getattr(e, 'self_device_time_total', 0) for e in events
-                    if e.key not in PHASES)
+    # the kernels (and memcpys) themselves: an aten op's device time is that of the kernels it
+    # launched, so counting both would count each kernel twice
+    device_us = sum(e.self_device_time_total for e in events if e.device_type != DeviceType.CPU)
     ops = sorted((e for e in events if e.key.startswith('aten::')),
                  key=lambda e: e.self_cpu_time_total, reverse=True)[:top]
     return dict(

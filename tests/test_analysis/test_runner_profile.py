@@ -84,3 +84,20 @@ def test_bad_use_is_refused():
             torch.ones(2).sum()
     with pytest.raises(ValueError, match='iters must be >= 1'):
         phase_summary(prof, 0)
+
+
+def test_device_time_counts_each_kernel_once():
+    """An aten op's device time is that of the kernels it launched: only kernels are summed."""
+    from types import SimpleNamespace
+
+    from torch.autograd import DeviceType
+
+    def event(key, device_type, device_us):
+        return SimpleNamespace(key=key, device_type=device_type, self_device_time_total=device_us,
+                               cpu_time_total=1, self_cpu_time_total=1, count=1)
+
+    events = [event('aten::mm', DeviceType.CPU, 300), event('sm90_gemm', DeviceType.CUDA, 300),
+              event('aten::copy_', DeviceType.CPU, 20), event('Memcpy HtoD', DeviceType.CUDA, 20),
+              event('iteration', DeviceType.CPU, 0)]
+    prof = SimpleNamespace(key_averages=lambda: events, events=lambda: [])
+    assert phase_summary(prof, iters=2)['device_ms'] == pytest.approx(0.16)

@@ -166,7 +166,8 @@ def test_small_image_loaders_stack_batches_in_the_worker(base):
     init_default_scope('mmpretrain')
     from mmpretrain.registry import MODELS
     size = 64 if base.startswith('tiny') else 32
-    preprocessor = MODELS.build(dict(type='ClsDataPreprocessor', **cfg.data_preprocessor))
+    import mmlife.models  # noqa: F401  (the configs' BatchLabelClsDataPreprocessor)
+    preprocessor = MODELS.build(cfg.data_preprocessor)
     rng = np.random.default_rng(1)
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
         assert loader.collate_fn == dict(type='stack_collate')

@@ -5,6 +5,8 @@
 #   (b) AMP fp16 vs bf16 (BatchedMatchDETRHead, batch 16)
 #   (c) batch 4 vs 16 vs 32 (BatchedMatchDETRHead, fp16)
 #   (d) torch's fused AdamW instead of the foreach one (EncDec-LIFE, fp16, batch 16)
+# SET=compile runs only (e): eager vs the backbone, encoder and decoder compiled
+# (compile_modules, mmlife.engine.CompileModulesHook), both models, fp16, batch 32.
 # One JSON per run under $DEST (default $OUT/det, else work_dirs/det_speed), plus the tables in
 # $DEST/summary.txt. Synthetic batches (random images and boxes), or DATA=bccd: the BCCD train
 # loader (data/BCCD); the step times exclude the wait for the batch either way.
@@ -30,6 +32,15 @@ run() {  # NAME CONFIG HEAD AMP BATCH [KEY=VALUE ...]
     --cfg-options model.bbox_head.type="$3" "${@:6}" ${EXTRA:-} 2>&1 | grep -v ' - mmengine - ' \
     | tee -a "$DEST/summary.txt" || echo "$1: FAILED (see above)" | tee -a "$DEST/summary.txt"
 }
+if [ "${SET:-all}" = compile ]; then
+  for model in deit-tiny-life_encdec-life deit-tiny_encdec-linear; do
+    cfg=detr_${model}_1xb4-300e_bccd-512x512.py
+    run "${model}_batched_fp16_b32" "$cfg" BatchedMatchDETRHead fp16 32
+    run "${model}_batched_fp16_b32_compiled" "$cfg" BatchedMatchDETRHead fp16 32 \
+      "compile_modules=[backbone,encoder,decoder]"
+  done
+  exit 0
+fi
 for model in deit-tiny-life_encdec-life deit-tiny_encdec-linear; do
   cfg=detr_${model}_1xb4-300e_bccd-512x512.py
   run "${model}_stock_fp16_b16" "$cfg" DETRHead fp16 16

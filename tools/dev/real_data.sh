@@ -119,6 +119,12 @@ config_of() {  # the config a run was launched with (the word after tools/train.
         "$1/command.txt"
 }
 
+opts_of() {  # the --cfg-options words a run was launched with (first line): the model's too,
+    # e.g. a focal-loss head predicts with sigmoid scores, so tests and figures need them
+    awk 'NR == 1 {for (i = 1; i <= NF; i++) if (on) print $i; else if ($i == "--cfg-options") on = 1}' \
+        "$1/command.txt"
+}
+
 have_pretrain() {  # the Imagenette backbones that the *-imagenette-pre configs load
     local arm missing=0
     for arm in deit-tiny deit-tiny-life; do
@@ -282,8 +288,11 @@ test)
         name=$(basename "$dir")
         ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || { echo "$name: no checkpoint"; continue; }
         config=$(config_of "$dir")
-        echo "$PY tools/test.py $config $ckpt --work-dir $dir/test" > "$dir/test_command.txt"
-        $PY tools/test.py "$config" "$ckpt" --work-dir "$dir/test" > "$dir/test.log" 2>&1
+        mapfile -t opts < <(opts_of "$dir")
+        echo "$PY tools/test.py $config $ckpt --work-dir $dir/test${opts[*]:+ --cfg-options ${opts[*]}}" \
+            > "$dir/test_command.txt"
+        $PY tools/test.py "$config" "$ckpt" --work-dir "$dir/test" \
+            ${opts[@]:+--cfg-options "${opts[@]}"} > "$dir/test.log" 2>&1
         echo "$name: $(tail -n1 "$dir/test.log")"
     done ;;
 figures)
@@ -302,6 +311,10 @@ figures)
                    "$(config_of "$base")" "$(cat "$base/last_checkpoint")"
                    "$(config_of "$life")" "$(cat "$life/last_checkpoint")"
                    "$@" --names no-LIFE LIFE --out "$RUNS/figures/$task")
+        # the runs' model options (both arms of a pair are launched with the same ones)
+        local opts
+        mapfile -t opts < <(opts_of "$base" | grep '^model\.')
+        [ ${#opts[@]} -gt 0 ] && cmd+=(--cfg-options "${opts[@]}")
         echo "$PY ${cmd[*]}" | tee -a "$RUNS/figures/commands.txt"
         $PY "${cmd[@]}" 2>&1 | tail -n3
     }

@@ -15,6 +15,11 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     epoch_seed=dict(type='EpochSeedHook'),  # every epoch seeded from (seed, epoch): exact resume
     visualization=dict(type='DetVisualizationHook'))
+# torch.compile the detector's submodules named in `compile_modules`, in place
+# (mmlife.engine.CompileModulesHook; the checkpoints keep their keys). Empty: all eager. On a GPU:
+#   --cfg-options "compile_modules=[backbone,encoder,decoder]"
+custom_hooks = [dict(type='CompileModulesHook')]
+compile_modules = []
 
 env_cfg = dict(
     cudnn_benchmark=False,

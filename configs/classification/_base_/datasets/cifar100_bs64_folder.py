@@ -24,7 +24,9 @@ num_classes = 100
 mean = [129.304, 124.070, 112.434]
 std = [68.170, 65.392, 70.418]
 
-data_preprocessor = dict(num_classes=num_classes, mean=mean, std=std, to_rgb=True)
+# mmpretrain's ClsDataPreprocessor with the single-label batch as one tensor (mmlife.models)
+data_preprocessor = dict(
+    type='BatchLabelClsDataPreprocessor', num_classes=num_classes, mean=mean, std=std, to_rgb=True)
 
 bgr_mean = mean[::-1]
 train_pipeline = [

@@ -13,7 +13,9 @@ num_classes = 10
 mean = [125.307, 122.961, 113.8575]
 std = [51.5865, 50.847, 51.255]
 
-data_preprocessor = dict(num_classes=num_classes, mean=mean, std=std, to_rgb=True)
+# mmpretrain's ClsDataPreprocessor with the single-label batch as one tensor (mmlife.models)
+data_preprocessor = dict(
+    type='BatchLabelClsDataPreprocessor', num_classes=num_classes, mean=mean, std=std, to_rgb=True)
 
 bgr_mean = mean[::-1]
 train_pipeline = [

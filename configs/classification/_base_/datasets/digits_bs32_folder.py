@@ -10,7 +10,9 @@ num_classes = 10
 mean = [79.3, 79.3, 79.3]  # of the 32x32 train images
 std = [90.7, 90.7, 90.7]
 
-data_preprocessor = dict(num_classes=num_classes, mean=mean, std=std, to_rgb=True)
+# mmpretrain's ClsDataPreprocessor with the single-label batch as one tensor (mmlife.models)
+data_preprocessor = dict(
+    type='BatchLabelClsDataPreprocessor', num_classes=num_classes, mean=mean, std=std, to_rgb=True)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

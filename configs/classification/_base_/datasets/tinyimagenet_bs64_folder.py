@@ -11,7 +11,9 @@ num_classes = 200
 mean = [123.675, 116.28, 103.53]
 std = [58.395, 57.12, 57.375]
 
-data_preprocessor = dict(num_classes=num_classes, mean=mean, std=std, to_rgb=True)
+# mmpretrain's ClsDataPreprocessor with the single-label batch as one tensor (mmlife.models)
+data_preprocessor = dict(
+    type='BatchLabelClsDataPreprocessor', num_classes=num_classes, mean=mean, std=std, to_rgb=True)
 
 bgr_mean = mean[::-1]
 train_pipeline = [

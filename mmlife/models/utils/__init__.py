@@ -1,0 +1,3 @@
+from .data_preprocessor import BatchLabelClsDataPreprocessor
+
+__all__ = ['BatchLabelClsDataPreprocessor']
