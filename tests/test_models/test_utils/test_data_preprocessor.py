@@ -120,3 +120,27 @@ def test_built_from_the_classification_configs():
     preprocessor = MODELS.build(cfg.model).data_preprocessor
     assert type(preprocessor) is BatchLabelClsDataPreprocessor
     assert preprocessor.batch_augments is not None
+
+
+def test_non_blocking_by_default():
+    assert BatchLabelClsDataPreprocessor(**KWARGS)._non_blocking is True
+    assert BatchLabelClsDataPreprocessor(**KWARGS, non_blocking=False)._non_blocking is False
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
+def test_no_host_sync_on_cuda():
+    """The batch reaches the GPU and becomes one-hot scores without a device sync."""
+    preprocessor = BatchLabelClsDataPreprocessor(**KWARGS, to_onehot=True).cuda()
+    batch = make_batch([i % NUM_CLASSES for i in range(64)])
+    preprocessor(make_batch([0, 1]), training=True)  # CUDA context and kernels loaded
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode('error')
+    try:
+        out = preprocessor(batch, training=True)
+    finally:
+        torch.cuda.set_sync_debug_mode('default')
+    ref = ClsDataPreprocessor(**KWARGS, to_onehot=True)(make_batch(
+        [i % NUM_CLASSES for i in range(64)]), training=True)
+    torch.testing.assert_close(out['inputs'].cpu(), ref['inputs'], rtol=0, atol=1e-6)
+    torch.testing.assert_close(out['data_samples'][5].gt_score.cpu(),
+                               ref['data_samples'][5].gt_score, rtol=0, atol=0)

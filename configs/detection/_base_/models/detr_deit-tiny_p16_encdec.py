@@ -18,7 +18,9 @@ model = dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
-        pad_size_divisor=1),
+        pad_size_divisor=1,
+        # copy images and boxes to the GPU without a host sync each (mmengine's default blocks)
+        non_blocking=True),
     backbone=dict(
         type='mmpretrain.LIFEVisionTransformer',
         arch='deit-tiny',
