@@ -11,7 +11,7 @@ through Triton's argument specialisation. :func:`clear_caches` drops them all (a
 """
 import contextlib
 import os
-from typing import Optional, Sequence
+from typing import Sequence
 
 import torch
 
@@ -165,10 +165,11 @@ _NO_OP = []  # the record lists of the active no_op_launches contexts
 
 
 @contextlib.contextmanager
-def no_op_launches(record: Optional[list] = None):
+def no_op_launches(record=None):
     """Within this context every kernel launch is prepared as usual (launch plan, cache key
     of the compiled kernel) but nothing runs; ``(kernel name, grid, args, plan)`` of each is
-    appended to ``record`` (a new list if None), which the context yields. For measuring the
+    appended to ``record`` (a new list if None; any object with ``append``, e.g. a bounded
+    ``collections.deque`` for timing), which the context yields. For measuring the
     host time of the fast path and for inspecting its launches on a machine without a GPU
     (the output buffers stay unwritten)."""
     _NO_OP.append(record if record is not None else [])
