@@ -32,8 +32,8 @@ Three kinds of numbers:
   aten ops with an output size read from the data (``nonzero``, ``unique``, ``masked_select``).
   On CUDA only calls on CUDA tensors count, and ``cuda_syncs`` adds what CUDA's sync debug mode
   reports. On CPU every such call counts, also reads of tensors that stay on the host in a GPU
-  run: e.g. torch's single-tensor AdamW (the CPU default) reads every parameter's step count with
-  ``item``; ``--cfg-options optim_wrapper.optimizer.foreach=True`` runs the GPU default.
+  run: e.g. torch's single-tensor and foreach AdamW read every parameter's step count with
+  ``item`` (on a GPU too: the counts stay on the host); the configs' fused AdamW does not.
 """
 import collections
 import contextlib

@@ -4,7 +4,7 @@
 #   (a) stock DETRHead vs BatchedMatchDETRHead (fp16, batch 16)
 #   (b) AMP fp16 vs bf16 (BatchedMatchDETRHead, batch 16)
 #   (c) batch 4 vs 16 vs 32 (BatchedMatchDETRHead, fp16)
-#   (d) torch's fused AdamW instead of the foreach one (EncDec-LIFE, fp16, batch 16)
+#   (d) torch's foreach AdamW instead of the configs' fused one (EncDec-LIFE, fp16, batch 16)
 # SET=compile runs only (e): eager vs the backbone, encoder and decoder compiled
 # (compile_modules, mmlife.engine.CompileModulesHook), both models, fp16, batch 32.
 # One JSON per run under $DEST (default $OUT/det, else work_dirs/det_speed), plus the tables in
@@ -49,5 +49,5 @@ for model in deit-tiny-life_encdec-life deit-tiny_encdec-linear; do
   run "${model}_batched_fp16_b4" "$cfg" BatchedMatchDETRHead fp16 4
   run "${model}_batched_fp16_b32" "$cfg" BatchedMatchDETRHead fp16 32
 done
-run deit-tiny-life_encdec-life_batched_fp16_b16_fused detr_deit-tiny-life_encdec-life_1xb4-300e_bccd-512x512.py \
-  BatchedMatchDETRHead fp16 16 optim_wrapper.optimizer.fused=True
+run deit-tiny-life_encdec-life_batched_fp16_b16_foreach detr_deit-tiny-life_encdec-life_1xb4-300e_bccd-512x512.py \
+  BatchedMatchDETRHead fp16 16 optim_wrapper.optimizer.fused=False optim_wrapper.optimizer.foreach=True
