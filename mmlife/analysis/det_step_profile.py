@@ -4,7 +4,8 @@
 does (``custom_imports``, the config's ``default_scope``, ``MODELS.build``,
 ``build_optim_wrapper``; ``amp='fp16'|'bf16'`` turns it into ``AmpOptimWrapper`` as
 ``tools/train.py --amp`` does), feeds it batches of the config's train dataloader or synthetic
-ones (random images and boxes of the train pipeline's ``Resize`` size) and runs the steps of
+ones (random images and boxes of the train pipeline's ``Resize`` size, put together by the
+train dataloader's ``collate_fn``) and runs the steps of
 ``model.train_step`` + ``RuntimeInfoHook`` in these phases (the config's ``compile_modules``
 compiled first, as :class:`~mmlife.engine.CompileModulesHook` does in training):
 
@@ -37,6 +38,7 @@ Three kinds of numbers:
 """
 import collections
 import contextlib
+import functools
 import time
 import warnings
 from typing import Dict, Optional, Sequence
@@ -144,15 +146,29 @@ def synthetic_batch(num_images: int, size, num_classes: int, seed: int = 0,
 
 
 def synthetic_batches(batch_size: int, img_hw: Sequence[int], num_classes: int,
-                      max_boxes: int = 20, seed: int = 0, pool: int = 2):
+                      max_boxes: int = 20, seed: int = 0, pool: int = 2, collate=None):
     """Endless :func:`synthetic_batch` es with 1 to ``max_boxes`` boxes an image; ``pool``
-    distinct batches made once, then repeated (so making them costs no step time)."""
+    distinct batches made once, then repeated (so making them costs no step time). Each is
+    put together by ``collate`` from its samples, as the data loader does (default mmengine's
+    ``pseudo_collate``: lists of images and data samples)."""
+    from mmengine.dataset import pseudo_collate
+    collate = collate or pseudo_collate
     batches = [synthetic_batch(batch_size, tuple(img_hw), num_classes, seed + k, max_boxes)
                for k in range(pool)]
     while True:
         for batch in batches:  # fresh containers: the preprocessor replaces them
-            yield dict(inputs=list(batch['inputs']),
-                       data_samples=[s.clone() for s in batch['data_samples']])
+            yield collate([dict(inputs=img, data_samples=s.clone())
+                           for img, s in zip(batch['inputs'], batch['data_samples'])])
+
+
+def train_collate(cfg):
+    """The collate function of the config's train dataloader, built as mmengine's Runner does
+    (``pseudo_collate`` when the config names none); the config's imports must be loaded."""
+    from mmengine.registry import FUNCTIONS
+    collate_cfg = dict(cfg.train_dataloader.get('collate_fn') or dict(type='pseudo_collate'))
+    fn = collate_cfg.pop('type')
+    fn = FUNCTIONS.get(fn) if isinstance(fn, str) else fn
+    return functools.partial(fn, **collate_cfg)
 
 
 def dataloader_batches(cfg):
@@ -278,7 +294,8 @@ def profile_det_step(config: str, cfg_options: Optional[dict] = None,
     model, optim_wrapper = build_model_and_optim(cfg, device)
     bs = cfg.train_dataloader.batch_size
     img_hw = train_image_size(cfg)
-    batches = (synthetic_batches(bs, img_hw, model.bbox_head.num_classes, seed=seed)
+    batches = (synthetic_batches(bs, img_hw, model.bbox_head.num_classes, seed=seed,
+                                 collate=train_collate(cfg))
                if synthetic else dataloader_batches(cfg))
     hub = MessageHub.get_instance('det_step_profile')
     for _ in range(warmup):

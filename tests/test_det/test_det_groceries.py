@@ -12,6 +12,8 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
+from mmlife.analysis.det_step_profile import train_collate
+
 from conftest import make_classifier_checkpoint
 from det_helpers import CONFIG_DIR, REPO, load_config, make_voc_layout, single_thread  # noqa: F401
 
@@ -171,8 +173,9 @@ def test_one_training_step(path, roots, backbone_files):
     root = roots['groceries' if groceries else 'bccd']
     dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=root))
     np.random.seed(0)
-    batch = pseudo_collate([dataset[0], dataset[1]])
-    assert batch['inputs'][0].shape == (3, SIZE, SIZE)
+    # the config's collate function: every image has one size, stacked in the worker
+    batch = train_collate(cfg)([dataset[0], dataset[1]])
+    assert batch['inputs'].shape == (2, 3, SIZE, SIZE)
 
     pretrained = '-imagenette-pre' in path
     if pretrained:
@@ -198,3 +201,24 @@ def test_one_training_step(path, roots, backbone_files):
     assert all(torch.isfinite(torch.as_tensor(v)) for v in log_vars.values())
     after = (model.backbone.patch_embed.projection.weight, model.query_embedding.weight)
     assert all(not torch.equal(a, b) for a, b in zip(before, after))
+
+
+def test_stacked_batches_preprocess_like_lists(roots):
+    """The train loaders stack each batch in the worker (stack_collate); the data preprocessor
+    then gives exactly what it gives for mmdet's default lists (pseudo_collate)."""
+    from mmdet.registry import DATASETS, MODELS
+    cfg = small(load_config(NEW_CONFIGS[0]))
+    init_default_scope('mmdet')
+    assert cfg.train_dataloader.collate_fn == dict(type='stack_collate')
+    dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=roots['groceries']))
+    preprocessor = MODELS.build(cfg.model.data_preprocessor)
+    outs = []
+    for collate in (train_collate(cfg), pseudo_collate):
+        np.random.seed(0)  # the same random flips and crops
+        outs.append(preprocessor(collate([dataset[i] for i in range(3)]), training=True))
+    stacked, listed = outs
+    torch.testing.assert_close(stacked['inputs'], listed['inputs'], rtol=0, atol=0)
+    for a, b in zip(stacked['data_samples'], listed['data_samples']):
+        assert a.metainfo == b.metainfo
+        torch.testing.assert_close(a.gt_instances.bboxes, b.gt_instances.bboxes, rtol=0, atol=0)
+        assert torch.equal(a.gt_instances.labels, b.gt_instances.labels)

@@ -1,6 +1,8 @@
 # Runtime shared by every mmlife detection config (mmdet scope).
 default_scope = 'mmdet'
-custom_imports = dict(imports=['mmlife.det', 'mmlife.models', 'mmlife.engine'], allow_failed_imports=False)
+# mmlife.datasets: stack_collate, the train loaders' collate function
+custom_imports = dict(imports=['mmlife.det', 'mmlife.models', 'mmlife.engine', 'mmlife.datasets'],
+                      allow_failed_imports=False)
 
 default_hooks = dict(
     # mmengine's RuntimeInfoHook, handing the losses to the logger without a host sync in

@@ -30,6 +30,10 @@ train_dataloader = dict(
     batch_size=2,
     num_workers=2,
     persistent_workers=True,
+    # every image is resized to one size: the worker stacks the batch into one tensor, so the
+    # data preprocessor copies and normalises it at once instead of image by image
+    # (mmlife.datasets.stack_collate: mmengine's default_collate, checking the sizes)
+    collate_fn=dict(type='stack_collate'),
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
