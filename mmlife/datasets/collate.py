@@ -1,8 +1,9 @@
 """``stack_collate``: mmengine's ``default_collate`` with an error that names the odd images.
 
-The small-image configs stack each batch into one tensor in the loader worker
-(``default_collate``), which needs every image of a batch to have the same size. An image of
-another size (a 40×32 file among CIFAR's 32×32 ones) then fails inside ``torch.stack`` with
+The small-image classification configs and the DETR train loaders (every image resized to one
+size) stack each batch into one tensor in the loader worker (``default_collate``), which needs
+every image of a batch to have the same size. An image of another size (a 40×32 file among
+CIFAR's 32×32 ones) then fails inside ``torch.stack`` with
 "stack expects each tensor to be equal size", naming no file. This collate function checks the
 sizes first and raises a ``ValueError`` that names the files whose size differs from the batch's
 most common size, and how to fix it.
@@ -37,5 +38,7 @@ def stack_collate(data_batch: Sequence) -> dict:
         raise ValueError(
             f'images of a batch must have one size to be stacked, but {len(odd)} of '
             f'{len(shapes)} differ from {common} (C, H, W): {short_list(odd)}. Resize or remove '
-            'these files, or add a Resize to the pipeline of that split.')
+            'these files, or add a Resize to the pipeline of that split; for images of '
+            "different sizes on purpose, collate into lists instead: --cfg-options "
+            '<split>_dataloader.collate_fn.type=pseudo_collate.')
     return default_collate(data_batch)
