@@ -16,7 +16,10 @@ transformer        ``model.forward_transformer`` (encoder and decoder)
 head_loss          ``model.bbox_head.loss`` (incl. Hungarian matching) + ``parse_losses``
 backward           ``optim_wrapper.backward`` (loss scaling under AMP)
 optimizer          ``optim_wrapper.step`` (incl. grad clipping) + ``zero_grad``
-log_vars           ``MessageHub.update_scalar`` of every loss, as ``RuntimeInfoHook`` does
+log_vars           ``MessageHub.update_scalar`` of every loss, as mmengine's stock
+                   ``RuntimeInfoHook`` does every iteration (one host read a loss); the
+                   configs' :class:`~mmlife.engine.DeferredRuntimeInfoHook` makes those reads
+                   once per logging interval, so a training step pays this phase rarely
 =================  =========================================================================
 
 Three kinds of numbers:
