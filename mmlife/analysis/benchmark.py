@@ -27,6 +27,8 @@ Modes (``--modes``, any subset, in this order):
     :class:`~mmlife.analysis.synthetic_data.SyntheticImageDataset` (the config's own
     augmentation pipeline, no disk), ``--e2e-iters`` iterations after ``--warmup``, images/s
     of each; ``--e2e-compile`` sets the config's ``compile`` (mmengine's ``compile=True``).
+    On CUDA the device syncs of ``--e2e-sync-iters`` more iterations are counted (CUDA's sync
+    debug mode), as syncs per iteration: each stops the host until the GPU has caught up.
     ``--e2e-profile FILE`` then profiles ``--e2e-profile-iters`` more iterations with the
     Runner's phases annotated (:mod:`mmlife.analysis.runner_profile`): host ms per iteration of
     the data preprocessor, forward + loss, backward, optimizer step, hooks, ..., and the aten
@@ -59,6 +61,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from typing import Callable, Dict, List, Optional
 
 import torch
@@ -123,6 +126,9 @@ def parse_args(argv=None):
                         'with the Runner\'s phases annotated, and append the tables to FILE')
     parser.add_argument('--e2e-profile-iters', type=int, default=10,
                         help='iterations profiled by --e2e-profile')
+    parser.add_argument('--e2e-sync-iters', type=int, default=3,
+                        help='on CUDA, after the timed iterations, count the device syncs of '
+                        'this many more (CUDA sync debug mode); 0: no count')
     parser.add_argument('--e2e-cfg-options', nargs='+', action=_dict_action(), default=None,
                         metavar='KEY=VALUE',
                         help='config overrides of both e2e configs, as tools/train.py '
@@ -143,8 +149,9 @@ def parse_args(argv=None):
     if args.smoke:
         args.warmup, args.steps, args.repeats, args.e2e_iters = 1, 1, 1, 2
         args.e2e_profile_iters = min(args.e2e_profile_iters, 2)
-    for name in ('warmup', 'steps', 'repeats', 'e2e_iters', 'e2e_profile_iters'):
-        if getattr(args, name) < (0 if name == 'warmup' else 1):
+    for name in ('warmup', 'steps', 'repeats', 'e2e_iters', 'e2e_profile_iters',
+                 'e2e_sync_iters'):
+        if getattr(args, name) < (0 if name in ('warmup', 'e2e_sync_iters') else 1):
             parser.error(f"--{name.replace('_', '-')} must be positive, "
                          f'got {getattr(args, name)}')
     return args
@@ -503,6 +510,7 @@ def measure_e2e(args, device) -> List[Dict[str, object]]:
             rows.append(dict(config=path, batch_size=hook.batch_size, iters=hook.iters,
                              seconds=hook.seconds, img_s=images / hook.seconds,
                              data_wait_s=hook.data_seconds / max(hook.iters, 1),
+                             cuda_syncs_per_iter=hook.syncs_per_iter,
                              compile=bool(args.e2e_compile),
                              cfg_options=dict(args.e2e_cfg_options or {})))
             if hook.profile is not None:
@@ -529,8 +537,9 @@ def build_e2e_runner(path, args, device, work_dir):
     B = args.batch_size or (SMOKE['batch_size'] if args.smoke else 512)
     warmup = max(1, args.warmup)
     timed_end = warmup + args.e2e_iters  # the iteration after which timing stops
+    sync_iters = args.e2e_sync_iters if device.type == 'cuda' else 0
     profile_iters = args.e2e_profile_iters if args.e2e_profile else 0
-    iters = timed_end + profile_iters
+    iters = timed_end + sync_iters + profile_iters
     img_size = cfg.model.backbone.get('img_size', 32)
     if args.smoke:
         img_size = SMOKE['img_size']
@@ -587,8 +596,10 @@ def build_e2e_runner(path, args, device, work_dir):
         cfg.merge_from_dict(args.e2e_cfg_options)
 
     class E2ETimer(Hook):
-        """Times the training iterations after the first ``warmup`` ones; then, with
-        ``--e2e-profile``, profiles ``profile_iters`` more with the Runner's phases annotated
+        """Times the training iterations after the first ``warmup`` ones; then, on CUDA,
+        counts the device syncs of ``sync_iters`` more (CUDA's sync debug mode: a sync stops
+        the host until the GPU has caught up); then, with ``--e2e-profile``, profiles
+        ``profile_iters`` more with the Runner's phases annotated
         (:mod:`mmlife.analysis.runner_profile`)."""
         priority = 'LOWEST'
 
@@ -596,6 +607,7 @@ def build_e2e_runner(path, args, device, work_dir):
             self.batch_size, self.iters, self.t0, self.seconds, self.images = B, 0, None, 0, 0
             self.data_seconds = 0.  # the loop's wait for batches (mmengine's data_time)
             self.profile = self._prof = self._phases = None
+            self.syncs_per_iter = self._caught = self._catcher = None
 
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
             n = runner.iter + 1
@@ -607,8 +619,27 @@ def build_e2e_runner(path, args, device, work_dir):
                 self.data_seconds += runner.message_hub.get_scalar('train/data_time').current()
             if n == timed_end:
                 self._stop_timing()
+                if sync_iters:
+                    self._count_syncs(True)
+            if n == timed_end + sync_iters:
+                if sync_iters:
+                    self._count_syncs(False)
                 if profile_iters:
                     self._start_profile(runner)
+
+        def _count_syncs(self, start):
+            """Start or stop recording CUDA's sync warnings (from every thread)."""
+            if start:
+                self._catcher = warnings.catch_warnings(record=True)
+                self._caught = self._catcher.__enter__()
+                warnings.simplefilter('always')
+                torch.cuda.set_sync_debug_mode('warn')
+            elif self._catcher is not None:
+                torch.cuda.set_sync_debug_mode('default')
+                self._catcher.__exit__(None, None, None)
+                self._catcher = None
+                self.syncs_per_iter = sum('synchroniz' in str(w.message)
+                                          for w in self._caught) / sync_iters
 
         def _stop_timing(self):
             sync(device)
@@ -628,6 +659,7 @@ def build_e2e_runner(path, args, device, work_dir):
             self._phases.__enter__()
 
         def after_train(self, runner):
+            self._count_syncs(False)  # a run that ended early
             if self._prof is not None:
                 from .runner_profile import phase_summary
                 sync(device)
@@ -719,10 +751,12 @@ def print_tables(report: Dict[str, object]) -> None:
     if report.get('e2e'):
         print('\nRunner training loop (tools/train.py) on synthetic data:')
         e = report['e2e']
-        _table(('config', 'batch', 'iters', 'compile', 'img/s', 'data wait ms/iter'), [[
+        _table(('config', 'batch', 'iters', 'compile', 'img/s', 'data wait ms/iter',
+                'CUDA syncs/iter'), [[
             osp.basename(r['config']), str(r['batch_size']), str(r['iters']),
             str(r['compile']), fmt(r['img_s'], '.0f'),
-            fmt(r['data_wait_s'] * 1e3, '.1f') if 'data_wait_s' in r else '-'] for r in e])
+            fmt(r['data_wait_s'] * 1e3, '.1f') if 'data_wait_s' in r else '-',
+            fmt(r.get('cuda_syncs_per_iter'), '.1f')] for r in e])
         if len(e) == 2:
             print(f"LIFE / plain: x{fmt(ratio(e[1]['img_s'], e[0]['img_s']))}")
 

@@ -119,6 +119,7 @@ def test_e2e_mode_runs_the_runner_on_cpu(tmp_path, capsys):
         assert r['iters'] == 2 and r['batch_size'] == 2 and r['img_s'] > 0
         assert r['img_s'] == pytest.approx(r['iters'] * r['batch_size'] / r['seconds'])
         assert 0 <= r['data_wait_s'] < r['seconds'] / r['iters']
+        assert r['cuda_syncs_per_iter'] is None  # counted on CUDA only
         # the profiled iterations come after the timed ones: every phase once an iteration
         p = r['profile']
         assert p['iters'] == 2 and list(p['phases']) == list(PHASES)
@@ -146,6 +147,7 @@ def test_synthetic_dataset():
 
 @pytest.mark.parametrize('argv, message', [
     (['--steps', '0'], '--steps must be positive'),
+    (['--e2e-sync-iters', '-1'], '--e2e-sync-iters must be positive'),
     (['--settings', '64'], 'invalid choice'),
     (['--modes', 'fastest'], 'invalid choice'),
 ])
