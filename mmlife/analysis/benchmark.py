@@ -61,7 +61,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from typing import Callable, Dict, List, Optional
 
 import torch
@@ -607,7 +606,7 @@ def build_e2e_runner(path, args, device, work_dir):
             self.batch_size, self.iters, self.t0, self.seconds, self.images = B, 0, None, 0, 0
             self.data_seconds = 0.  # the loop's wait for batches (mmengine's data_time)
             self.profile = self._prof = self._phases = None
-            self.syncs_per_iter = self._caught = self._catcher = None
+            self.syncs_per_iter = self._sync_counter = self._syncs = None
 
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
             n = runner.iter + 1
@@ -628,18 +627,15 @@ def build_e2e_runner(path, args, device, work_dir):
                     self._start_profile(runner)
 
         def _count_syncs(self, start):
-            """Start or stop recording CUDA's sync warnings (from every thread)."""
+            """Start or stop counting the device syncs (:func:`count_cuda_syncs`)."""
+            from .runner_profile import count_cuda_syncs
             if start:
-                self._catcher = warnings.catch_warnings(record=True)
-                self._caught = self._catcher.__enter__()
-                warnings.simplefilter('always')
-                torch.cuda.set_sync_debug_mode('warn')
-            elif self._catcher is not None:
-                torch.cuda.set_sync_debug_mode('default')
-                self._catcher.__exit__(None, None, None)
-                self._catcher = None
-                self.syncs_per_iter = sum('synchroniz' in str(w.message)
-                                          for w in self._caught) / sync_iters
+                self._sync_counter = count_cuda_syncs()
+                self._syncs = self._sync_counter.__enter__()
+            elif self._sync_counter is not None:
+                self._sync_counter.__exit__(None, None, None)
+                self._sync_counter = None
+                self.syncs_per_iter = self._syncs.count / sync_iters
 
         def _stop_timing(self):
             sync(device)

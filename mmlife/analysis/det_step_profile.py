@@ -41,14 +41,15 @@ Three kinds of numbers:
 """
 import collections
 import contextlib
-import functools
 import time
-import warnings
 from typing import Dict, Optional, Sequence
 
 import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
+
+from mmlife.datasets.collate import build_collate
+from .runner_profile import count_cuda_syncs
 
 PHASES = ('data_preprocessor', 'backbone+neck', 'transformer', 'head_loss', 'backward',
           'optimizer', 'log_vars')
@@ -91,7 +92,8 @@ def build_model_and_optim(cfg, device: str):
     from mmengine.registry import MODELS, init_default_scope
     from mmengine.utils import import_modules_from_strings
 
-    from mmlife.engine import compile_modules
+    from mmlife.engine.hooks.compile_modules_hook import (DEFAULT_COMPILE_KWARGS,
+                                                          compile_modules)
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
@@ -103,7 +105,7 @@ def build_model_and_optim(cfg, device: str):
                             'DetectionTransformer models')
     model.train()
     # the config's compile_modules, as CompileModulesHook compiles them for tools/train.py
-    compile_modules(model, cfg.get('compile_modules') or [], dynamic=False)
+    compile_modules(model, cfg.get('compile_modules') or [], **DEFAULT_COMPILE_KWARGS)
     return model, build_optim_wrapper(model, cfg.optim_wrapper)
 
 
@@ -163,15 +165,6 @@ def synthetic_batches(batch_size: int, img_hw: Sequence[int], num_classes: int,
             yield collate([dict(inputs=img, data_samples=s.clone())
                            for img, s in zip(batch['inputs'], batch['data_samples'])])
 
-
-def train_collate(cfg):
-    """The collate function of the config's train dataloader, built as mmengine's Runner does
-    (``pseudo_collate`` when the config names none); the config's imports must be loaded."""
-    from mmengine.registry import FUNCTIONS
-    collate_cfg = dict(cfg.train_dataloader.get('collate_fn') or dict(type='pseudo_collate'))
-    fn = collate_cfg.pop('type')
-    fn = FUNCTIONS.get(fn) if isinstance(fn, str) else fn
-    return functools.partial(fn, **collate_cfg)
 
 
 def dataloader_batches(cfg):
@@ -240,16 +233,9 @@ class _Phases:
         if self.sync:
             torch.cuda.synchronize()
         start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            if self.record_cuda_syncs:
-                warnings.simplefilter('always')
-                torch.cuda.set_sync_debug_mode('warn')
-            try:
-                yield
-            finally:
-                if self.record_cuda_syncs:
-                    torch.cuda.set_sync_debug_mode('default')
-        self.cuda_syncs[name] += sum('synchroniz' in str(w.message) for w in caught)
+        with count_cuda_syncs(self.record_cuda_syncs) as syncs:
+            yield
+        self.cuda_syncs[name] += syncs.count
         if self.sync:
             torch.cuda.synchronize()
         self.times[name] += time.perf_counter() - start
@@ -298,7 +284,7 @@ def profile_det_step(config: str, cfg_options: Optional[dict] = None,
     bs = cfg.train_dataloader.batch_size
     img_hw = train_image_size(cfg)
     batches = (synthetic_batches(bs, img_hw, model.bbox_head.num_classes, seed=seed,
-                                 collate=train_collate(cfg))
+                                 collate=build_collate(cfg.train_dataloader))
                if synthetic else dataloader_batches(cfg))
     hub = MessageHub.get_instance('det_step_profile')
     for _ in range(warmup):

@@ -25,6 +25,8 @@ those of a phase inside it), the device time of all kernels and the ops with the
 """
 import contextlib
 import functools
+import types
+import warnings
 from typing import Dict, Iterator, List
 
 import torch
@@ -77,6 +79,25 @@ def annotated_phases(runner) -> Iterator[None]:
     finally:
         for owner, name in wrapped:
             delattr(owner, name)
+
+
+@contextlib.contextmanager
+def count_cuda_syncs(enabled: bool = True) -> Iterator[types.SimpleNamespace]:
+    """Within the block, CUDA's sync debug mode reports every device sync (a call that stops
+    the host until the GPU has caught up) as a warning, from any thread; the yielded object's
+    ``count`` holds their number after the block. ``enabled=False`` switches nothing on (the
+    count stays 0)."""
+    result = types.SimpleNamespace(count=0)
+    with warnings.catch_warnings(record=True) as caught:
+        if enabled:
+            warnings.simplefilter('always')
+            torch.cuda.set_sync_debug_mode('warn')
+        try:
+            yield result
+        finally:
+            if enabled:
+                torch.cuda.set_sync_debug_mode('default')
+    result.count = sum('synchroniz' in str(w.message) for w in caught)
 
 
 def phase_summary(prof, iters: int, top: int = 12) -> Dict[str, object]:

@@ -3,7 +3,7 @@
 configs import through ``custom_imports``, and dataset preparation for the configs
 (:mod:`.converters`). Detection and segmentation datasets live in :mod:`mmlife.det.datasets`
 and :mod:`mmlife.seg.datasets`."""
-from .collate import stack_collate
+from .collate import build_collate, stack_collate
 from .folder import ClassFolderDataset
 
-__all__ = ['ClassFolderDataset', 'stack_collate']
+__all__ = ['ClassFolderDataset', 'build_collate', 'stack_collate']

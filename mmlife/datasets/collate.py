@@ -9,7 +9,8 @@ sizes first and raises a ``ValueError`` that names the files whose size differs 
 most common size, and how to fix it.
 """
 from collections import Counter
-from typing import Sequence
+from functools import partial
+from typing import Callable, Sequence
 
 from mmengine.dataset import default_collate
 from mmengine.registry import FUNCTIONS
@@ -42,3 +43,11 @@ def stack_collate(data_batch: Sequence) -> dict:
             "different sizes on purpose, collate into lists instead: --cfg-options "
             '<split>_dataloader.collate_fn.type=pseudo_collate.')
     return default_collate(data_batch)
+
+
+def build_collate(loader_cfg) -> Callable:
+    """The collate function of a dataloader config, looked up as mmengine's Runner does
+    (``pseudo_collate`` when the config names none; the config's imports must be loaded)."""
+    cfg = dict(loader_cfg.get('collate_fn') or dict(type='pseudo_collate'))
+    fn = cfg.pop('type')
+    return partial(FUNCTIONS.get(fn) if isinstance(fn, str) else fn, **cfg)

@@ -101,3 +101,17 @@ def test_device_time_counts_each_kernel_once():
               event('iteration', DeviceType.CPU, 0)]
     prof = SimpleNamespace(key_averages=lambda: events, events=lambda: [])
     assert phase_summary(prof, iters=2)['device_ms'] == pytest.approx(0.16)
+
+
+def test_count_cuda_syncs_counts_the_sync_warnings_of_the_block():
+    import warnings
+
+    from mmlife.analysis.runner_profile import count_cuda_syncs
+    with count_cuda_syncs(enabled=False) as syncs:  # the mode itself needs CUDA
+        warnings.warn('called a synchronizing CUDA operation')
+        warnings.warn('called a synchronizing CUDA operation')
+        warnings.warn('something else')
+    assert syncs.count == 2
+    with count_cuda_syncs(enabled=False) as syncs:
+        pass
+    assert syncs.count == 0

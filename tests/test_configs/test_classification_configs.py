@@ -3,16 +3,16 @@ pipeline at the dataset's native resolution go forward and backward through the 
 one made by its test pipeline through prediction."""
 import glob
 import os.path as osp
-from functools import partial
 
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.registry import FUNCTIONS, init_default_scope
+from mmengine.registry import init_default_scope
 
 import mmlife.models  # noqa: F401
+from mmlife.datasets import build_collate
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG_ROOT = osp.join(REPO, 'configs', 'classification')
@@ -92,12 +92,6 @@ def fake_image(size, rng):
     return rng.integers(0, 256, shape, dtype=np.uint8)
 
 
-def build_collate(loader_cfg):
-    """The loader's collate function, looked up as mmengine's Runner does."""
-    cfg = dict(loader_cfg.get('collate_fn', dict(type='pseudo_collate')))
-    return partial(FUNCTIONS.get(cfg.pop('type')), **cfg)
-
-
 def run_pipeline(pipeline_cfg, size, label, rng):
     assert pipeline_cfg[0]['type'] == 'LoadImageFromFile'
     pipeline = Compose(pipeline_cfg[1:])  # images are made here, not read
@@ -166,7 +160,6 @@ def test_small_image_loaders_stack_batches_in_the_worker(base):
     init_default_scope('mmpretrain')
     from mmpretrain.registry import MODELS
     size = 64 if base.startswith('tiny') else 32
-    import mmlife.models  # noqa: F401  (the configs' BatchLabelClsDataPreprocessor)
     preprocessor = MODELS.build(cfg.data_preprocessor)
     rng = np.random.default_rng(1)
     for loader in (cfg.train_dataloader, cfg.val_dataloader):

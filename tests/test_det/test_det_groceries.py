@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-from mmlife.analysis.det_step_profile import train_collate
+from mmlife.datasets import build_collate
 
 from conftest import make_classifier_checkpoint
 from det_helpers import CONFIG_DIR, REPO, load_config, make_voc_layout, single_thread  # noqa: F401
@@ -174,7 +174,7 @@ def test_one_training_step(path, roots, backbone_files):
     dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=root))
     np.random.seed(0)
     # the config's collate function: every image has one size, stacked in the worker
-    batch = train_collate(cfg)([dataset[0], dataset[1]])
+    batch = build_collate(cfg.train_dataloader)([dataset[0], dataset[1]])
     assert batch['inputs'].shape == (2, 3, SIZE, SIZE)
 
     pretrained = '-imagenette-pre' in path
@@ -213,7 +213,7 @@ def test_stacked_batches_preprocess_like_lists(roots):
     dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=roots['groceries']))
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
     outs = []
-    for collate in (train_collate(cfg), pseudo_collate):
+    for collate in (build_collate(cfg.train_dataloader), pseudo_collate):
         np.random.seed(0)  # the same random flips and crops
         outs.append(preprocessor(collate([dataset[i] for i in range(3)]), training=True))
     stacked, listed = outs

@@ -16,6 +16,10 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
+# torch.compile arguments unless the hook's config names others: one graph per input shape (a
+# different last batch compiles once more) rather than graphs generic in the batch size
+DEFAULT_COMPILE_KWARGS = dict(dynamic=False)
+
 
 def compile_modules(model: nn.Module, names: Sequence[str], **compile_kwargs) -> List[str]:
     """Compile the submodules ``names`` (dotted paths, e.g. ``'backbone'``, ``'encoder'``) of
@@ -52,14 +56,13 @@ class CompileModulesHook(Hook):
 
     Args:
         **compile_kwargs: arguments of ``torch.compile``, e.g. ``mode``, ``dynamic``,
-            ``backend``. Default ``dynamic=False``: one graph per input shape (a different last
-            batch compiles once more) rather than graphs generic in the batch size.
+            ``backend``, over :data:`DEFAULT_COMPILE_KWARGS` (``dynamic=False``).
     """
 
     priority = 'VERY_HIGH'
 
     def __init__(self, **compile_kwargs) -> None:
-        self.compile_kwargs = dict(dict(dynamic=False), **compile_kwargs)
+        self.compile_kwargs = dict(DEFAULT_COMPILE_KWARGS, **compile_kwargs)
 
     def before_run(self, runner) -> None:
         names = runner.cfg.get('compile_modules') or []
