@@ -184,3 +184,37 @@ def test_loss_and_predict_and_predict_equal_stock():
         for got, ref in zip(got_list, ref_list):
             for key in ('scores', 'labels', 'bboxes'):
                 torch.testing.assert_close(got[key], ref[key], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('loss_cls,assigner', [(FOCAL_LOSS, FOCAL_ASSIGNER), (QFL_LOSS, ASSIGNER),
+                                               (CE_LOSS, ASSIGNER)])
+def test_sigmoid_classifier_starts_at_the_prior(loss_cls, assigner):
+    torch.manual_seed(0)
+    head = _head('BatchedMatchDETRHead', loss_cls=loss_cls, assigner=assigner)
+    stock_bias = head.fc_cls.bias.detach().clone()
+    head.init_weights()
+    bias = head.fc_cls.bias.detach()
+    if loss_cls['use_sigmoid']:
+        # every class of every query starts at probability 0.01, as Conditional DETR's head
+        torch.testing.assert_close(torch.sigmoid(bias), torch.full_like(bias, 0.01))
+    else:  # softmax classification keeps the stock Linear initialisation
+        torch.testing.assert_close(bias, stock_bias, rtol=0, atol=0)
+
+
+def test_prior_init_makes_the_initial_focal_loss_small():
+    """With the default Linear bias the negatives' focal loss dominates (the ~90 seen on
+    Groceries at the first iterations); from the prior it is of the order of the positives'."""
+    torch.manual_seed(0)
+    head = _head('BatchedMatchDETRHead', loss_cls=FOCAL_LOSS, assigner=FOCAL_ASSIGNER)
+    feats = torch.randn(L, 2, 100, 8)
+    _, boxes, gts, metas = _inputs((3, 2), cls_channels=NUM_CLASSES)
+    boxes = boxes[:, :, :1].expand(L, 2, 100, 4)
+
+    def loss_cls():
+        cls = head.fc_cls(feats).double()
+        return head.loss_by_feat(cls, boxes, gts, metas)['loss_cls'].item()
+
+    before = loss_cls()
+    head.init_weights()
+    after = loss_cls()
+    assert after < 2.0 < 10 * after < before

@@ -26,18 +26,26 @@ dict has the stock keys and values. A ``QualityFocalLoss`` classification loss (
 depend on the IoU of each positive) keeps the stock per-layer ``loss_by_feat_single``, fed with
 the batched targets. Assignments, losses and gradients equal the stock head's
 (``tests/test_det/test_det_batched_match_head.py``).
+
+One initialisation differs, for sigmoid classification losses only (``FocalLoss``,
+``QualityFocalLoss``): the classifier's bias starts at the prior probability 0.01, as mmdet's
+Conditional / Deformable DETR heads and RetinaNet start theirs. Stock ``DETRHead`` keeps the
+default ``Linear`` bias (a probability near 0.5 for every class of every query), which makes the
+initial focal loss of the 100 x C negatives about a hundred times the loss of the positives
+(``loss_cls`` ~90 at the first iterations on Groceries).
 """
 import inspect
 from typing import Dict, List, Optional
 
 import numpy as np
 import torch
-from mmdet.models.dense_heads import DETRHead
+from mmdet.models.dense_heads import ConditionalDETRHead, DETRHead
 from mmdet.models.losses import QualityFocalLoss
 from mmdet.models.task_modules.assigners import HungarianAssigner
 from mmdet.registry import MODELS
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 from mmdet.utils import InstanceList, OptInstanceList, reduce_mean
+from mmengine.model import bias_init_with_prob
 from mmengine.structures import InstanceData
 from scipy.optimize import linear_sum_assignment
 from torch import Tensor
@@ -75,6 +83,16 @@ class BatchedMatchDETRHead(DETRHead):
                             f'HungarianAssigner, got {type(self.assigner).__name__}; use '
                             "type='DETRHead' for other assigners")
         self._layer_targets = None
+
+    #: initial foreground probability of a sigmoid classifier (every class, every query)
+    sigmoid_prior_prob = 0.01
+
+    def init_weights(self) -> None:
+        """Stock initialisation; a sigmoid classifier's bias set to the prior probability
+        :attr:`sigmoid_prior_prob` (see the module docstring)."""
+        super().init_weights()
+        if self.loss_cls.use_sigmoid:
+            torch.nn.init.constant_(self.fc_cls.bias, bias_init_with_prob(self.sigmoid_prior_prob))
 
     def loss_by_feat(self,
                      all_layers_cls_scores: Tensor,
@@ -287,3 +305,14 @@ class BatchedMatchDETRHead(DETRHead):
         bbox_weights = (assigned != sentinel).to(gt_dtype).unsqueeze(-1).expand(-1, -1, -1, 4)
         label_weights = torch.ones((L, B, Q), dtype=gt_dtype, device=device)
         return labels, label_weights, bbox_targets, bbox_weights, num_pos.tolist()
+
+
+@MODELS.register_module()
+class BatchedMatchConditionalDETRHead(BatchedMatchDETRHead, ConditionalDETRHead):
+    """mmdet's ``ConditionalDETRHead`` with the batched matching and losses of
+    :class:`BatchedMatchDETRHead`.
+
+    ``ConditionalDETRHead`` changes only how boxes are predicted (offsets from each query's
+    reference point) and initialises its sigmoid classifier at the prior; its losses are
+    ``DETRHead``'s, which the batched ``loss_by_feat`` replaces with the same values.
+    """
