@@ -1,6 +1,8 @@
-"""mmlife for mmdet: DETR with a selectable Q/K/V projection (none, Linear, LIFE), a detection
+"""mmlife for mmdet: DETR with a selectable Q/K/V projection (none, Linear, LIFE), Conditional
+DETR with the same encoder (``LIFEConditionalDETR``), a detection
 F1 metric, a box-spread (query-collapse) metric, ``BatchedMatchDETRHead`` (``DETRHead`` with the
-Hungarian matching and the losses of all decoder layers batched) and ``CheckedVOCDataset`` (stock
+Hungarian matching and the losses of all decoder layers batched; ``BatchedMatchConditionalDETRHead``
+the same for Conditional DETR) and ``CheckedVOCDataset`` (stock
 ``VOCDataset`` with validated boxes), registered into mmdet's registries. BCCD and Groceries are
 ``CheckedVOCDataset`` with their class names in ``metainfo``
 (``configs/detection/_base_/datasets/``).
@@ -13,7 +15,9 @@ import mmlife.models  # noqa: F401  (the DeiT / DeiT-LIFE backbones, in mmpretra
 from . import datasets, evaluation, models  # noqa: F401
 from .datasets import CheckedVOCDataset
 from .evaluation import DetBoxSpreadMetric, DetF1Metric
-from .models import BatchedMatchDETRHead, LIFEDETR, LIFEMultiheadAttention
+from .models import (BatchedMatchConditionalDETRHead, BatchedMatchDETRHead, LIFEConditionalDETR,
+                     LIFEDETR, LIFEMultiheadAttention)
 
-__all__ = ['BatchedMatchDETRHead', 'CheckedVOCDataset', 'DetBoxSpreadMetric', 'DetF1Metric', 'LIFEDETR',
+__all__ = ['BatchedMatchConditionalDETRHead', 'BatchedMatchDETRHead', 'CheckedVOCDataset',
+           'DetBoxSpreadMetric', 'DetF1Metric', 'LIFEConditionalDETR', 'LIFEDETR',
            'LIFEMultiheadAttention']

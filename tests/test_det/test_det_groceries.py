@@ -1,6 +1,6 @@
 """The Groceries dataset base (stock mmdet VOCDataset with 25 classes) on a fabricated
 Pascal-VOC-layout set, and one training step of every Groceries and Imagenette-pre-trained DETR
-config on fabricated images (64 x 64 instead of 320 or 512)."""
+and Conditional DETR config on fabricated images (64 x 64 instead of 320 or 512)."""
 import glob
 import os.path as osp
 import xml.etree.ElementTree as ET
@@ -25,8 +25,10 @@ GROCERIES = ('beans', 'cake', 'candy', 'cereal', 'chips', 'chocolate', 'coffee',
              'spices', 'sugar', 'tea', 'tomato_sauce', 'vinegar', 'water')
 BCCD_CLASSES = ('RBC', 'WBC', 'Platelets')
 DATASET_BASE = osp.join(REPO, 'configs/detection/_base_/datasets/groceries_320x320.py')
+CONDITIONAL_DIR = osp.join(REPO, 'configs', 'detection', 'conditional_detr')
 NEW_CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*_groceries-320x320.py')) +
-                     glob.glob(osp.join(CONFIG_DIR, '*-imagenette-pre_*_bccd-512x512.py')))
+                     glob.glob(osp.join(CONFIG_DIR, '*-imagenette-pre_*_bccd-512x512.py')) +
+                     glob.glob(osp.join(CONDITIONAL_DIR, '*.py')))
 SIZE = 64
 
 
@@ -160,7 +162,8 @@ def backbone_files(tmp_path_factory):
 
 def test_the_new_configs():
     names = [osp.basename(p) for p in NEW_CONFIGS]
-    assert len(names) == 10, names  # 6 Groceries random init, 2 x 2 Imagenette-pre-trained
+    # DETR: 6 Groceries random init, 2 x 2 Imagenette-pre-trained; Conditional DETR: 3 pairs
+    assert len(names) == 16, names
 
 
 @pytest.mark.parametrize('path', NEW_CONFIGS, ids=osp.basename)

@@ -28,6 +28,8 @@ LIFE_PAPER = dict(
     Title='Enhancing Performance of Vision Transformers on Small Datasets through Local '
     'Inductive Bias Incorporation',
     URL='https://arxiv.org/abs/2305.08551')
+CONDITIONAL_DETR_PAPER = dict(Title='Conditional DETR for Fast Training Convergence',
+                             URL='https://arxiv.org/abs/2108.06152')
 TASKS = dict(classification='Image Classification', detection='Object Detection',
              segmentation='Semantic Segmentation')
 
@@ -39,6 +41,9 @@ FAMILIES = {
     'classification/resnet': ('ResNet (LIFE baselines)', ['ResNet'], LIFE_PAPER),
     'classification/demo': ('DeiT-LIFE digits demo', ['Vision Transformer', 'LIFE'], LIFE_PAPER),
     'detection/detr': ('DETR-LIFE', ['DETR', 'Vision Transformer', 'LIFE'], LIFE_PAPER),
+    'detection/conditional_detr': ('Conditional-DETR-LIFE',
+                                   ['Conditional DETR', 'Vision Transformer', 'LIFE'],
+                                   CONDITIONAL_DETR_PAPER),
     'segmentation/linear': ('Linear-LIFE', ['Vision Transformer', 'LIFE', 'Linear head'],
                             LIFE_PAPER),
 }

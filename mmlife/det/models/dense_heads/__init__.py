@@ -1,3 +1,3 @@
-from .batched_match_detr_head import BatchedMatchDETRHead
+from .batched_match_detr_head import BatchedMatchConditionalDETRHead, BatchedMatchDETRHead
 
-__all__ = ['BatchedMatchDETRHead']
+__all__ = ['BatchedMatchConditionalDETRHead', 'BatchedMatchDETRHead']

@@ -1,3 +1,3 @@
-from .life_detr import LIFEDETR
+from .life_detr import LIFEConditionalDETR, LIFEDETR, LIFEEncoderMixin
 
-__all__ = ['LIFEDETR']
+__all__ = ['LIFEConditionalDETR', 'LIFEDETR', 'LIFEEncoderMixin']

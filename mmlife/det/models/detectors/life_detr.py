@@ -1,11 +1,10 @@
-"""DETR whose encoder tells its attentions the feature map's ``H x W`` grid."""
+"""DETR and Conditional DETR whose encoder tells its attentions the feature map's ``H x W`` grid."""
 import math
 from typing import Dict, Optional, Tuple
 
-import torch
 import torch.nn as nn
-from mmdet.models.detectors import DETR
-from mmdet.models.layers import SinePositionalEncoding
+from mmdet.models.detectors import DETR, ConditionalDETR
+from mmdet.models.layers import ConditionalDetrTransformerDecoder, SinePositionalEncoding
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
 from torch import Tensor
@@ -14,29 +13,21 @@ from mmlife.models import LIFE
 from ..layers import LIFEDetrTransformerDecoder, LIFEDetrTransformerEncoder
 
 
-@MODELS.register_module()
-class LIFEDETR(DETR):
-    """mmdet's ``DETR`` with :class:`LIFEMultiheadAttention` in its encoder and decoder.
+class LIFEEncoderMixin:
+    """What a DETR-family detector needs for a :class:`LIFEDetrTransformerEncoder`.
 
-    The three variants of the LIFE paper's Table 2 differ only in ``qkv_proj`` of the
-    attention configs (``'none'`` = EncDec, ``'linear'`` = EncDec-Linear, ``'life'`` in the
-    encoder = EncDec-LIFE). What differs from ``DETR``:
-
-    - ``_init_layers`` builds the LIFE encoder/decoder classes;
     - ``pre_transformer``/``forward_encoder`` pass the feature map's ``(H, W)`` to the encoder,
       which hands it to every self-attention (LIFE lays the tokens out on that grid; the
       padding mask already reaches it as ``key_padding_mask``);
     - ``init_weights`` keeps DETR's Xavier init of the encoder/decoder, but LIFE's depthwise
       convs get Xavier with their true fans (``k * k`` in and out): torch's fan of a grouped
-      conv counts all output channels, which would shrink them by ``sqrt(2 / (C + 1))``.
-
-    Arguments are those of ``mmdet.models.DETR``.
+      conv counts all output channels, which would shrink them by ``sqrt(2 / (C + 1))``;
+    - ``_init_positional_encoding_and_queries`` builds what every DETR's ``_init_layers``
+      builds besides its encoder and decoder.
     """
 
-    def _init_layers(self) -> None:
+    def _init_positional_encoding_and_queries(self) -> None:
         self.positional_encoding = SinePositionalEncoding(**self.positional_encoding)
-        self.encoder = LIFEDetrTransformerEncoder(**self.encoder)
-        self.decoder = LIFEDetrTransformerDecoder(**self.decoder)
         self.embed_dims = self.encoder.embed_dims
         self.query_embedding = nn.Embedding(self.num_queries, self.embed_dims)
         num_feats = self.positional_encoding.num_feats
@@ -67,3 +58,42 @@ class LIFEDETR(DETR):
         memory = self.encoder(
             query=feat, query_pos=feat_pos, key_padding_mask=feat_mask, hw_shape=feat_hw_shape)
         return dict(memory=memory)
+
+
+@MODELS.register_module()
+class LIFEDETR(LIFEEncoderMixin, DETR):
+    """mmdet's ``DETR`` with :class:`LIFEMultiheadAttention` in its encoder and decoder.
+
+    The three variants of the LIFE paper's Table 2 differ only in ``qkv_proj`` of the
+    attention configs (``'none'`` = EncDec, ``'linear'`` = EncDec-Linear, ``'life'`` in the
+    encoder = EncDec-LIFE). ``_init_layers`` builds the LIFE encoder/decoder classes; the rest
+    is :class:`LIFEEncoderMixin`.
+
+    Arguments are those of ``mmdet.models.DETR``.
+    """
+
+    def _init_layers(self) -> None:
+        self.encoder = LIFEDetrTransformerEncoder(**self.encoder)
+        self.decoder = LIFEDetrTransformerDecoder(**self.decoder)
+        self._init_positional_encoding_and_queries()
+
+
+@MODELS.register_module()
+class LIFEConditionalDETR(LIFEEncoderMixin, ConditionalDETR):
+    """mmdet's ``ConditionalDETR`` (Meng et al., 2021) with a LIFE-capable encoder.
+
+    Conditional DETR keeps DETR's encoder and changes the decoder: each query's content and
+    a spatial query from its reference point attend separately, which makes DETR converge
+    several times faster. Here the encoder is :class:`LIFEDetrTransformerEncoder`
+    (``qkv_proj='none' | 'linear' | 'life'``, as in :class:`LIFEDETR`); the decoder is mmdet's
+    ``ConditionalDetrTransformerDecoder`` unchanged (its attentions project Q, K, V themselves
+    and its queries have no grid). Use it with ``ConditionalDETRHead`` or
+    ``BatchedMatchConditionalDETRHead``.
+
+    Arguments are those of ``mmdet.models.ConditionalDETR``.
+    """
+
+    def _init_layers(self) -> None:
+        self.encoder = LIFEDetrTransformerEncoder(**self.encoder)
+        self.decoder = ConditionalDetrTransformerDecoder(**self.decoder)
+        self._init_positional_encoding_and_queries()

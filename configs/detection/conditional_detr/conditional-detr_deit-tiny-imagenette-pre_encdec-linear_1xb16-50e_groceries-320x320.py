@@ -1,0 +1,16 @@
+# Conditional DETR with a DeiT-T backbone pre-trained on Imagenette (224 px, patch 16) by
+# configs/classification/deit/deit-tiny_p16_8xb64_imagenette.py;
+# Groceries train -> val (test split for the final numbers); 320 x 320. Backbone file made by
+#   python tools/model_converters/cls2backbone.py CLASSIFIER_CHECKPOINT \
+#       pretrain/deit-tiny_imagenette_backbone.pth
+# (another path: --cfg-options model.backbone.init_cfg.checkpoint=PATH). The 14 x 14 position
+# embedding is resized to the input's grid when loading.
+_base_ = './conditional-detr_deit-tiny_encdec-linear_1xb16-50e_groceries-320x320.py'
+
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            _delete_=True, type='Pretrained',
+            checkpoint='pretrain/deit-tiny_imagenette_backbone.pth', prefix='backbone.')))
+# a pre-trained backbone learns at DETR's x0.1
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))

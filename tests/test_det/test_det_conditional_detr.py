@@ -1,0 +1,145 @@
+"""LIFEConditionalDETR: the configs say what their names say, the model is mmdet's stock
+ConditionalDETR around its encoder (losses and predictions with the same weights), and LIFE in the encoder gets the token grid. One training step of every config on fabricated
+data is in test_det_groceries.py."""
+import copy
+import glob
+import os.path as osp
+import re
+
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+from det_helpers import REPO, det_batch, load_config, single_thread  # noqa: F401
+from mmlife.models import LIFE
+
+pytestmark = pytest.mark.usefixtures('single_thread')
+
+CONFIG_DIR = osp.join(REPO, 'configs', 'detection', 'conditional_detr')
+CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
+NAME = re.compile(r'conditional-detr_(deit-tiny(?:-life)?)(-imagenette-pre)?_(encdec-linear|encdec-life)_'
+                  r'(1xb4-100e_bccd-512x512|1xb16-50e_groceries-320x320)\.py')
+LINEAR = osp.join(CONFIG_DIR, 'conditional-detr_deit-tiny_encdec-linear_1xb16-50e_groceries-320x320.py')
+
+
+def test_the_six_configs():
+    """The random-init Groceries pair and the Imagenette-pre-trained pairs of Groceries and BCCD:
+    DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE."""
+    groups = {NAME.fullmatch(osp.basename(p)).groups() for p in CONFIGS}
+    pairs = (('deit-tiny', 'encdec-linear'), ('deit-tiny-life', 'encdec-life'))
+    expected = {(b, None, v, '1xb16-50e_groceries-320x320') for b, v in pairs}
+    expected |= {(b, '-imagenette-pre', v, s) for b, v in pairs
+                 for s in ('1xb4-100e_bccd-512x512', '1xb16-50e_groceries-320x320')}
+    assert groups == expected and len(CONFIGS) == 6
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_matches_its_name(path):
+    backbone, pre, variant, schedule = NAME.fullmatch(osp.basename(path)).groups()
+    cfg = load_config(path)
+    assert {'mmlife.det', 'mmlife.models'} <= set(cfg.custom_imports.imports)
+    model = cfg.model
+    assert model.type == 'LIFEConditionalDETR'
+    assert model.bbox_head.type == 'BatchedMatchConditionalDETRHead'
+    assert model.backbone.use_life == (backbone == 'deit-tiny-life')
+    assert model.encoder.layer_cfg.self_attn_cfg.qkv_proj == variant.split('-')[1]
+    # the Conditional DETR decoder's own attentions, no dropout
+    dec = model.decoder.layer_cfg
+    assert (dec.self_attn_cfg.cross_attn, dec.cross_attn_cfg.cross_attn) == (False, True)
+    assert 'qkv_proj' not in dec.self_attn_cfg and dec.cross_attn_cfg.attn_drop == 0
+    assert model.bbox_head.loss_cls.type == 'FocalLoss' and model.bbox_head.loss_cls.use_sigmoid
+    assert model.train_cfg.assigner.match_costs[0].type == 'FocalLossCost'
+    bccd = 'bccd' in schedule
+    assert model.bbox_head.num_classes == (3 if bccd else 25)
+    assert model.backbone.img_size == (512 if bccd else 320)
+    if pre:
+        init = model.backbone.init_cfg
+        assert init.type == 'Pretrained' and init.prefix == 'backbone.'
+        assert init.checkpoint == f'pretrain/{backbone}_imagenette_backbone.pth'
+    lr_mult = cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult
+    assert lr_mult == (0.1 if pre else 1.0)
+    epochs = 100 if bccd else 50
+    assert cfg.train_cfg.max_epochs == epochs
+    milestones = [s.milestones for s in cfg.param_scheduler if s.type == 'MultiStepLR']
+    assert milestones == [[epochs * 2 // 3]]
+
+
+def _build(model_cfg):
+    from mmdet.registry import MODELS
+    init_default_scope('mmdet')
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    return model
+
+
+def _small_cfg(path=LINEAR):
+    cfg = load_config(path).model
+    cfg.backbone.update(img_size=64, init_cfg=None, drop_path_rate=0.)
+    return cfg
+
+
+def test_equals_stock_conditional_detr_with_the_same_encoder():
+    """Everything but the encoder is mmdet's (the LIFE encoder's Linear variant adds the
+    positional encoding after its projection, see qkv_attention.py, so it is not mmcv's
+    attention): stock ConditionalDETR + ConditionalDETRHead given our encoder and weights give
+    the same losses (the batched matching included) and predictions."""
+    cfg = _small_cfg()
+    ours = _build(cfg)
+    stock_cfg = copy.deepcopy(cfg)
+    stock_cfg.type = 'ConditionalDETR'
+    stock_cfg.bbox_head.type = 'ConditionalDETRHead'
+    stock_cfg.encoder.layer_cfg.self_attn_cfg = dict(embed_dims=256, num_heads=8,
+                                                     batch_first=True)
+    stock = _build(stock_cfg)
+    stock.encoder = copy.deepcopy(ours.encoder)
+    stock.load_state_dict(ours.state_dict(), strict=True)
+    imgs, samples = det_batch(sizes=((64, 64), (64, 48)), num_classes=25)
+    losses = {}
+    for name, model in (('ours', ours), ('stock', stock)):
+        model.train()
+        losses[name] = model.loss(imgs, copy.deepcopy(samples))
+    assert losses['ours'].keys() == losses['stock'].keys()
+    for k in losses['ours']:
+        torch.testing.assert_close(losses['ours'][k], losses['stock'][k], rtol=1e-4, atol=1e-5,
+                                   msg=k)
+    preds = {}
+    for name, model in (('ours', ours), ('stock', stock)):
+        model.eval()
+        with torch.no_grad():
+            preds[name] = model.predict(imgs, copy.deepcopy(samples))
+    for a, b in zip(preds['ours'], preds['stock']):
+        torch.testing.assert_close(a.pred_instances.bboxes, b.pred_instances.bboxes, rtol=1e-4,
+                                   atol=1e-3)  # pixels
+        torch.testing.assert_close(a.pred_instances.scores, b.pred_instances.scores, rtol=1e-4,
+                                   atol=1e-5)
+
+
+def test_sigmoid_classifier_starts_at_the_prior():
+    model = _build(_small_cfg())
+    torch.testing.assert_close(torch.sigmoid(model.bbox_head.fc_cls.bias),
+                               torch.full((25, ), 0.01))
+
+
+def test_life_encoder_gets_the_grid_and_the_mask(monkeypatch):
+    path = osp.join(CONFIG_DIR,
+                    'conditional-detr_deit-tiny-life_encdec-life_1xb16-50e_groceries-320x320.py')
+    model = _build(_small_cfg(path)).eval()
+    calls = []
+    forward = LIFE.forward
+
+    def spy(self, x, hw_shape, num_extra_tokens=0, key_padding_mask=None):
+        calls.append((tuple(hw_shape), key_padding_mask))
+        return forward(self, x, hw_shape, num_extra_tokens, key_padding_mask)
+
+    monkeypatch.setattr(LIFE, 'forward', spy)
+    imgs, samples = det_batch(sizes=((64, 64), (64, 48)), num_classes=25)
+    with torch.no_grad():
+        results = model.predict(imgs, samples)
+    assert len(results) == 2 and results[0].pred_instances.bboxes.shape == (100, 4)
+    # 6 encoder layers (the backbone's 12 LIFE layers see the 4 x 4 grid with a class token)
+    encoder_calls = [c for c in calls if c[1] is not None]
+    assert len(encoder_calls) == 6
+    for hw, mask in encoder_calls:
+        assert hw == (4, 4)
+        assert mask.shape == (2, 16) and mask[1].view(4, 4)[:, 3].all() and not mask[0].any()
