@@ -102,10 +102,24 @@ test_pipeline = [dict(type='LoadImageFromFile'),
 DET_CLASSES = ['RBC', 'WBC', 'Platelets']
 
 
-def _detr_config(header, detector, backbone, neck_in, enc_attn, dec_attn, test_scale):
-    """Config text of a tiny DETR-style detector (32 dims, 10 queries, 2 + 1 layers)."""
-    ffn = dict(embed_dims=32, feedforward_channels=64, num_fcs=2, ffn_drop=0.0,
+_CE_HEAD = dict(type='DETRHead', loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1,
+                                               use_sigmoid=False, loss_weight=1.0,
+                                               class_weight=1.0))
+_FOCAL_HEAD = dict(type='ConditionalDETRHead', loss_cls=dict(type='FocalLoss', use_sigmoid=True,
+                                                             gamma=2.0, alpha=0.25,
+                                                             loss_weight=2.0))
+
+
+def _detr_config(header, detector, backbone, neck_in, enc_attn, dec_attn, test_scale,
+                 dec_cross_attn=None, head=_CE_HEAD, dims=32):
+    """Config text of a tiny DETR-style detector (``dims`` wide, 10 queries, 2 + 1 layers);
+    ``dec_cross_attn`` defaults to ``dec_attn``; ``head``: its type and ``loss_cls`` (a
+    sigmoid one gets the focal match cost)."""
+    ffn = dict(embed_dims=dims, feedforward_channels=2 * dims, num_fcs=2, ffn_drop=0.0,
                act_cfg=dict(type='ReLU', inplace=True))
+    dec_cross_attn = dec_attn if dec_cross_attn is None else dec_cross_attn
+    cls_cost = (dict(type='FocalLossCost', weight=2.0) if head['loss_cls']['use_sigmoid']
+                else dict(type='ClassificationCost', weight=1.))
     return f'''
 {header}
 model = dict(
@@ -114,20 +128,19 @@ model = dict(
     data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
                            std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_size_divisor=1),
     backbone={backbone},
-    neck=dict(type='ChannelMapper', in_channels=[{neck_in}], kernel_size=1, out_channels=32,
+    neck=dict(type='ChannelMapper', in_channels=[{neck_in}], kernel_size=1, out_channels={dims},
               act_cfg=None, norm_cfg=None, num_outs=1),
     encoder=dict(num_layers=2, layer_cfg=dict(self_attn_cfg={enc_attn!r}, ffn_cfg={ffn!r})),
     decoder=dict(num_layers=1, layer_cfg=dict(self_attn_cfg={dec_attn!r},
-                                              cross_attn_cfg={dec_attn!r}, ffn_cfg={ffn!r}),
+                                              cross_attn_cfg={dec_cross_attn!r}, ffn_cfg={ffn!r}),
                  return_intermediate=True),
-    positional_encoding=dict(num_feats=16, normalize=True),
-    bbox_head=dict(type='DETRHead', num_classes=3, embed_dims=32,
-                   loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1, use_sigmoid=False,
-                                 loss_weight=1.0, class_weight=1.0),
+    positional_encoding=dict(num_feats={dims // 2}, normalize=True),
+    bbox_head=dict(type={head['type']!r}, num_classes=3, embed_dims={dims},
+                   loss_cls={head['loss_cls']!r},
                    loss_bbox=dict(type='L1Loss', loss_weight=5.0),
                    loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
     train_cfg=dict(assigner=dict(type='HungarianAssigner', match_costs=[
-        dict(type='ClassificationCost', weight=1.),
+        {cls_cost!r},
         dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
         dict(type='IoUCost', iou_mode='giou', weight=2.0)])),
     test_cfg=dict(max_per_img=10))
@@ -156,16 +169,25 @@ def write_det(folder, name='tiny_detr'):
     return _save(text, build, folder, name, dict(classes=DET_CLASSES))
 
 
-def write_life_detr(folder, qkv_proj='life', use_life=True, name=None):
-    """mmlife's LIFEDETR on a tiny DeiT(-LIFE) backbone; ``qkv_proj`` of the encoder."""
-    name = name or f'tiny_life_detr_{qkv_proj}_life{int(use_life)}'
+def write_life_detr(folder, qkv_proj='life', use_life=True, name=None, conditional=False):
+    """mmlife's LIFEDETR (``conditional``: LIFEConditionalDETR, with mmdet's Conditional DETR
+    decoder and head) on a tiny DeiT(-LIFE) backbone; ``qkv_proj`` of the encoder."""
+    name = name or (f"tiny_life_{'conditional_' * conditional}detr_{qkv_proj}_"
+                    f"life{int(use_life)}")
     header = ("default_scope = 'mmdet'\ncustom_imports = dict(imports=['mmlife.det', "
               "'mmlife.models'], allow_failed_imports=False)")
     backbone = (f"dict(type='mmpretrain.LIFEVisionTransformer', arch={TINY_VIT!r}, img_size=64, "
                 f"patch_size=8, out_type='featmap', use_life={use_life})")
-    text = _detr_config(header, 'LIFEDETR', backbone, 24,
-                        dict(embed_dims=32, num_heads=2, qkv_proj=qkv_proj),
-                        dict(embed_dims=32, num_heads=2, qkv_proj='linear'), (80, 60))
+    enc_attn = dict(embed_dims=32, num_heads=2, qkv_proj=qkv_proj)
+    if conditional:  # mmdet's Conditional DETR decoder is 256 wide (its sine embedding)
+        attn = dict(embed_dims=256, num_heads=2)
+        text = _detr_config(header, 'LIFEConditionalDETR', backbone, 24, dict(enc_attn, **attn),
+                            dict(attn, cross_attn=False), (80, 60),
+                            dec_cross_attn=dict(attn, cross_attn=True), head=_FOCAL_HEAD,
+                            dims=256)
+    else:
+        text = _detr_config(header, 'LIFEDETR', backbone, 24, enc_attn,
+                            dict(embed_dims=32, num_heads=2, qkv_proj='linear'), (80, 60))
 
     def build(cfg):
         from mmdet.registry import MODELS

@@ -23,6 +23,7 @@ def tiny(tmp_path_factory):
                 seg=tm.write_seg(folder, use_life=False), seg_life=tm.write_seg(folder),
                 det=tm.write_life_detr(folder, qkv_proj='linear', use_life=False),
                 det_life=tm.write_life_detr(folder, qkv_proj='life'),
+                det_cond_life=tm.write_life_detr(folder, qkv_proj='life', conditional=True),
                 images=tm.write_images(images), image_dir=images)
 
 
@@ -49,7 +50,7 @@ def test_attention_rollout_rejects_dense_configs(tiny, tmp_path):
                                              str(tmp_path), '--device', 'cpu'])
 
 
-@pytest.mark.parametrize('model', ['seg_life', 'det_life'])
+@pytest.mark.parametrize('model', ['seg_life', 'det_life', 'det_cond_life'])
 def test_dense_rollout_tool(tiny, tmp_path, model):
     extra = ['--score-thr', '0'] if model.startswith('det') else []
     written = dense_rollout_main(

@@ -17,7 +17,8 @@
 #   tools/dev/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
 #   tools/dev/real_data.sh test             # tools/test.py on each run's last checkpoint
 #   tools/dev/real_data.sh figures          # Dense Roll-Out comparisons of the BCCD / CamVid /
-#                                           # Groceries pairs (random init and Imagenette-pre)
+#                                           # Groceries pairs (random init and Imagenette-pre;
+#                                           # DETR and Conditional DETR)
 #   tools/dev/real_data.sh collect DIR      # logs (one tarball), fp16 weights of the CIFAR runs,
 #                                           # the Imagenette backbones (pretrain/) as fp16
 #   tools/dev/real_data.sh fp32-pretrain    # data/*_imagenette_backbone_fp16.pth -> pretrain/
@@ -356,9 +357,13 @@ figures)
     groceries_imgs=$(head -n2 data/Groceries/ImageSets/Main/test.txt 2>/dev/null |
                      sed 's|^|data/Groceries/JPEGImages/|; s|$|.jpg|')
     for pre in "" -imagenette-pre; do
-        figure_runs "groceries$pre" "$RUNS/groceries_deit-tiny${pre}_encdec-linear$SUFFIX" \
-            "$RUNS/groceries_deit-tiny-life${pre}_encdec-life$SUFFIX" $groceries_imgs --score-thr 0.3
+        for det in "" cond-; do  # DETR and Conditional DETR
+            figure_runs "${det}groceries$pre" "$RUNS/${det}groceries_deit-tiny${pre}_encdec-linear$SUFFIX" \
+                "$RUNS/${det}groceries_deit-tiny-life${pre}_encdec-life$SUFFIX" $groceries_imgs --score-thr 0.3
+        done
     done
+    figure_runs cond-bccd-imagenette-pre "$RUNS/cond-bccd_deit-tiny-imagenette-pre_encdec-linear$SUFFIX" \
+        "$RUNS/cond-bccd_deit-tiny-life-imagenette-pre_encdec-life$SUFFIX" $bccd_imgs --score-thr 0.3
     ;;
 collect)
     out=${2:?collect needs a folder}
