@@ -21,7 +21,9 @@ detector that works can learn those boxes by heart. Then, without gradients, it 
   and the backbone's drop path active);
 - ``query_spread``: for every decoder layer, the standard deviation across the object queries of
   its output (eval mode), averaged over channels and images, and its ratio to the output's RMS.
-  Zero spread in the last layer means that every query predicts the same box.
+  For DETR, zero spread in the last layer means that every query predicts the same box;
+  Conditional DETR adds each query's own reference point to its box, so there the distinct
+  boxes are the measure (its decoder outputs can be nearly equal while the boxes differ).
 
 The verdict is ``'fits'`` (recall at least ``fit_recall`` and more than one distinct box an
 image), ``'queries collapsed'`` (fewer than 2 distinct boxes an image in eval mode) or
