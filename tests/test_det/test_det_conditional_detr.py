@@ -1,6 +1,8 @@
-"""LIFEConditionalDETR: the configs say what their names say, the model is mmdet's stock
-ConditionalDETR around its encoder (losses and predictions with the same weights), and LIFE in the encoder gets the token grid. One training step of every config on fabricated
-data is in test_det_groceries.py."""
+"""LIFEConditionalDETR: the configs say what their names say, and the model is mmdet's stock
+ConditionalDETR around its encoder (losses and predictions with the same weights). LIFE in its
+encoder getting the token grid and the padding mask is tested with LIFEDETR's in
+test_det_life_detr.py; one training step of every config on fabricated data in
+test_det_groceries.py."""
 import copy
 import glob
 import os.path as osp
@@ -11,15 +13,16 @@ import torch
 from mmengine.registry import init_default_scope
 
 from det_helpers import REPO, det_batch, load_config, single_thread  # noqa: F401
-from mmlife.models import LIFE
 
 pytestmark = pytest.mark.usefixtures('single_thread')
 
 CONFIG_DIR = osp.join(REPO, 'configs', 'detection', 'conditional_detr')
 CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
-NAME = re.compile(r'conditional-detr_(deit-tiny(?:-life)?)(-imagenette-pre)?_(encdec-linear|encdec-life)_'
+NAME = re.compile(r'conditional-detr_(deit-tiny(?:-life)?)(-imagenette-pre)?_'
+                  r'(encdec-linear|encdec-life)_'
                   r'(1xb4-100e_bccd-512x512|1xb16-50e_groceries-320x320)\.py')
-LINEAR = osp.join(CONFIG_DIR, 'conditional-detr_deit-tiny_encdec-linear_1xb16-50e_groceries-320x320.py')
+LINEAR = osp.join(CONFIG_DIR,
+                  'conditional-detr_deit-tiny_encdec-linear_1xb16-50e_groceries-320x320.py')
 
 
 def test_the_six_configs():
@@ -119,27 +122,3 @@ def test_sigmoid_classifier_starts_at_the_prior():
     model = _build(_small_cfg())
     torch.testing.assert_close(torch.sigmoid(model.bbox_head.fc_cls.bias),
                                torch.full((25, ), 0.01))
-
-
-def test_life_encoder_gets_the_grid_and_the_mask(monkeypatch):
-    path = osp.join(CONFIG_DIR,
-                    'conditional-detr_deit-tiny-life_encdec-life_1xb16-50e_groceries-320x320.py')
-    model = _build(_small_cfg(path)).eval()
-    calls = []
-    forward = LIFE.forward
-
-    def spy(self, x, hw_shape, num_extra_tokens=0, key_padding_mask=None):
-        calls.append((tuple(hw_shape), key_padding_mask))
-        return forward(self, x, hw_shape, num_extra_tokens, key_padding_mask)
-
-    monkeypatch.setattr(LIFE, 'forward', spy)
-    imgs, samples = det_batch(sizes=((64, 64), (64, 48)), num_classes=25)
-    with torch.no_grad():
-        results = model.predict(imgs, samples)
-    assert len(results) == 2 and results[0].pred_instances.bboxes.shape == (100, 4)
-    # 6 encoder layers (the backbone's 12 LIFE layers see the 4 x 4 grid with a class token)
-    encoder_calls = [c for c in calls if c[1] is not None]
-    assert len(encoder_calls) == 6
-    for hw, mask in encoder_calls:
-        assert hw == (4, 4)
-        assert mask.shape == (2, 16) and mask[1].view(4, 4)[:, 3].all() and not mask[0].any()

@@ -1,11 +1,12 @@
 """LIFEDETR: loss and predict for each variant, the grid and padding mask reaching LIFE,
 parameter counts, initialisation and ImageNet-pretrained backbone loading."""
 import math
+import os.path as osp
 
 import pytest
 import torch
 
-from det_helpers import (BACKBONES, BCCD, VARIANTS, build_model, config_path, det_batch,
+from det_helpers import (BACKBONES, BCCD, REPO, VARIANTS, build_model, config_path, det_batch,
                          single_thread)  # noqa: F401
 from mmlife.det.models import LIFEMultiheadAttention
 from mmlife.models import LIFE
@@ -45,8 +46,18 @@ def test_loss_backward_and_predict(backbone, variant):
         assert ((pred.labels >= 0) & (pred.labels < 20)).all()
 
 
-def test_encoder_life_gets_grid_and_padding_mask(monkeypatch):
-    model = build_model(config_path('deit-tiny', 'encdec-life')).eval()
+CONDITIONAL_LIFE = osp.join(
+    REPO, 'configs', 'detection', 'conditional_detr',
+    'conditional-detr_deit-tiny-life_encdec-life_1xb16-50e_groceries-320x320.py')
+
+
+@pytest.mark.parametrize('path', [config_path('deit-tiny', 'encdec-life'), CONDITIONAL_LIFE],
+                         ids=['detr', 'conditional-detr'])
+def test_encoder_life_gets_grid_and_padding_mask(monkeypatch, path):
+    """LIFEDETR and LIFEConditionalDETR (whose DeiT-T-LIFE backbone calls LIFE too, on its own
+    grid with a class token and no mask)."""
+    model = build_model(path).eval()
+    backbone_lifes = [m for m in model.backbone.modules() if isinstance(m, LIFE)]
     calls = []
     forward = LIFE.forward
 
@@ -59,10 +70,12 @@ def test_encoder_life_gets_grid_and_padding_mask(monkeypatch):
     with torch.no_grad():
         model.predict(imgs, samples)
     encoder_lifes = [m for m in model.encoder.modules() if isinstance(m, LIFE)]
-    assert [c[0] for c in calls] == encoder_lifes  # 6 encoder layers, nothing else
+    encoder_calls = [c for c in calls if not any(c[0] is m for m in backbone_lifes)]
+    assert [c[0] for c in encoder_calls] == encoder_lifes  # 6 encoder layers
+    assert len(calls) == len(encoder_calls) + len(backbone_lifes)  # and the backbone's, once
     expected = torch.zeros(2, 4, 4, dtype=torch.bool)
     expected[1, :, 3] = True  # patch 16: 64 x 48 of a 64 x 64 batch is 4 x 3 of the 4 x 4 map
-    for _, hw, mask in calls:
+    for _, hw, mask in encoder_calls:
         assert hw == (4, 4)
         assert torch.equal(mask, expected.flatten(1))
     calls.clear()

@@ -1,4 +1,5 @@
-# Conditional DETR (Meng et al., ICCV 2021) on the DeiT-Tiny backbone of detr_deit-tiny_p16_encdec.py:
+# Conditional DETR (Meng et al., ICCV 2021) on the DeiT-Tiny backbone of
+# detr_deit-tiny_p16_encdec.py:
 # the same backbone, neck, 6-layer encoder (its `qkv_proj` set by the variant configs, as for
 # DETR) and 100 object queries; mmdet's Conditional DETR decoder (6 layers; each query's content
 # and a spatial query from its reference point attend separately, and its attentions project
