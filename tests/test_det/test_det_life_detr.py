@@ -193,3 +193,36 @@ def test_bad_layer_configs():
         enc(torch.randn(1, 6, 32), torch.zeros(1, 6, 32), None)
     assert enc(torch.randn(1, 6, 32), torch.zeros(1, 6, 32), None, hw_shape=(2, 3)).shape == (
         1, 6, 32)
+
+
+@pytest.mark.parametrize('qkv_proj', ['linear', 'life'])
+def test_pre_norm_encoder_against_its_formula(qkv_proj):
+    """pre_norm=True: x + attn(norm0(x)), then + ffn(norm1(.)), a final norm after the last
+    layer (checked against the layer's own pieces, float64); pre_norm=False is mmdet's layer."""
+    from mmdet.models.layers import DetrTransformerEncoderLayer
+    from mmlife.det.models import LIFEDetrTransformerEncoder
+    cfg = dict(self_attn_cfg=dict(embed_dims=32, num_heads=4, qkv_proj=qkv_proj),
+               ffn_cfg=dict(embed_dims=32, feedforward_channels=64))
+    torch.manual_seed(0)
+    enc = LIFEDetrTransformerEncoder(2, dict(cfg, pre_norm=True)).double().eval()
+    for p in enc.parameters():  # non-trivial norms
+        p.data.add_(0.1 * torch.randn_like(p))
+    x, pos = torch.randn(2, 6, 32, dtype=torch.float64), torch.randn(2, 6, 32,
+                                                                   dtype=torch.float64)
+    mask = torch.tensor([[False] * 6, [False] * 4 + [True] * 2])
+    want = x
+    for layer in enc.layers:
+        h = layer.norms[0](want)
+        want = want + (layer.self_attn(h, h, h, query_pos=pos, key_pos=pos,
+                                       key_padding_mask=mask, hw_shape=(2, 3)) - h)
+        want = want + (layer.ffn(layer.norms[1](want)) - layer.norms[1](want))
+    want = enc.final_norm(want)
+    torch.testing.assert_close(enc(x, pos, mask, hw_shape=(2, 3)), want)
+    post = LIFEDetrTransformerEncoder(1, cfg)
+    assert post.final_norm is None and not post.layers[0].pre_norm
+    assert DetrTransformerEncoderLayer.forward is not type(post.layers[0]).forward  # own forward
+    y = torch.randn(1, 6, 32)
+    torch.testing.assert_close(  # post-norm: exactly mmdet's forward
+        post(y, torch.zeros_like(y), None, hw_shape=(2, 3)),
+        DetrTransformerEncoderLayer.forward(post.layers[0], y, torch.zeros_like(y), None,
+                                            hw_shape=(2, 3)))

@@ -11,12 +11,15 @@ and the queries of the cross-attention are object queries too), so they accept `
 a single linear map: a Linear is the same function with fewer parameters. The EncDec-LIFE
 configs therefore use LIFE in the encoder and a Linear in the decoder.
 """
+from typing import Optional
+
 from mmcv.cnn import build_norm_layer
 from mmcv.cnn.bricks.transformer import FFN
 from mmdet.models.layers import (DetrTransformerDecoder, DetrTransformerDecoderLayer,
                                  DetrTransformerEncoder, DetrTransformerEncoderLayer)
 from mmdet.registry import MODELS
 from mmengine.model import ModuleList
+from torch import Tensor, nn
 
 from .qkv_attention import LIFEMultiheadAttention
 
@@ -33,7 +36,18 @@ class LIFEDetrTransformerEncoderLayer(DetrTransformerEncoderLayer):
 
     ``self_attn_cfg`` takes the arguments of :class:`LIFEMultiheadAttention`
     (``qkv_proj='none' | 'linear' | 'life'``, ``attn_drop``, ``proj_drop``, ...).
+
+    Args:
+        pre_norm (bool): normalise the input of the attention and of the FFN and keep the
+            residual stream un-normalised (DETR's ``normalize_before`` option), instead of
+            mmdet's post-norm ``x = norm(x + f(x))``. The encoder then ends with one more norm
+            (:class:`LIFEDetrTransformerEncoder`). Default: False (mmdet's layer).
+        Other arguments are those of ``DetrTransformerEncoderLayer``.
     """
+
+    def __init__(self, *args, pre_norm: bool = False, **kwargs) -> None:
+        self.pre_norm = pre_norm
+        super().__init__(*args, **kwargs)
 
     def _init_layers(self) -> None:
         self.self_attn = LIFEMultiheadAttention(**self.self_attn_cfg)
@@ -41,6 +55,15 @@ class LIFEDetrTransformerEncoderLayer(DetrTransformerEncoderLayer):
         self.ffn = FFN(**self.ffn_cfg)
         self.norms = ModuleList(
             build_norm_layer(self.norm_cfg, self.embed_dims)[1] for _ in range(2))
+
+    def forward(self, query: Tensor, query_pos: Tensor, key_padding_mask: Tensor,
+                **kwargs) -> Tensor:
+        if not self.pre_norm:
+            return super().forward(query, query_pos, key_padding_mask, **kwargs)
+        x = self.norms[0](query)
+        query = self.self_attn(query=x, key=x, value=x, identity=query, query_pos=query_pos,
+                               key_pos=query_pos, key_padding_mask=key_padding_mask, **kwargs)
+        return self.ffn(self.norms[1](query), identity=query)
 
 
 @MODELS.register_module()
@@ -69,13 +92,25 @@ class LIFEDetrTransformerDecoderLayer(DetrTransformerDecoderLayer):
 
 @MODELS.register_module()
 class LIFEDetrTransformerEncoder(DetrTransformerEncoder):
-    """``DetrTransformerEncoder`` made of :class:`LIFEDetrTransformerEncoderLayer`."""
+    """``DetrTransformerEncoder`` made of :class:`LIFEDetrTransformerEncoderLayer`.
+
+    With ``layer_cfg.pre_norm=True`` the last layer's output goes through one more norm
+    (``final_norm``, built from ``layer_cfg.norm_cfg``), as in DETR's pre-norm encoder.
+    """
 
     def _init_layers(self) -> None:
         _check_no_checkpointing(self.num_cp)
         self.layers = ModuleList(
             LIFEDetrTransformerEncoderLayer(**self.layer_cfg) for _ in range(self.num_layers))
         self.embed_dims = self.layers[0].embed_dims
+        self.final_norm: Optional[nn.Module] = None
+        if self.layers[0].pre_norm:
+            self.final_norm = build_norm_layer(self.layers[0].norm_cfg, self.embed_dims)[1]
+
+    def forward(self, query: Tensor, query_pos: Tensor, key_padding_mask: Tensor,
+                **kwargs) -> Tensor:
+        query = super().forward(query, query_pos, key_padding_mask, **kwargs)
+        return query if self.final_norm is None else self.final_norm(query)
 
 
 @MODELS.register_module()
