@@ -45,7 +45,9 @@ model = dict(
         num_outs=1),
     encoder=dict(  # LIFEDetrTransformerEncoder
         num_layers=6,
-        layer_cfg=dict(self_attn_cfg=_attn, ffn_cfg=_ffn)),
+        # pre_norm=True: DETR's normalize_before (norm, then attention / FFN, then the residual;
+        # one more norm after the last layer); False: mmdet's post-norm layers
+        layer_cfg=dict(self_attn_cfg=_attn, ffn_cfg=_ffn, pre_norm=False)),
     decoder=dict(  # LIFEDetrTransformerDecoder
         num_layers=6,
         layer_cfg=dict(self_attn_cfg=_attn, cross_attn_cfg=_attn, ffn_cfg=_ffn),
