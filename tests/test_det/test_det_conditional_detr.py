@@ -94,6 +94,7 @@ def test_equals_stock_conditional_detr_with_the_same_encoder():
     stock_cfg.bbox_head.type = 'ConditionalDETRHead'
     stock_cfg.encoder.layer_cfg.self_attn_cfg = dict(embed_dims=256, num_heads=8,
                                                      batch_first=True)
+    assert stock_cfg.encoder.layer_cfg.pop('pre_norm') is False  # mmdet's layers: post-norm
     stock = _build(stock_cfg)
     stock.encoder = copy.deepcopy(ours.encoder)
     stock.load_state_dict(ours.state_dict(), strict=True)
