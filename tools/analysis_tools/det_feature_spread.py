@@ -8,10 +8,8 @@ Without CHECKPOINT the model is the config's initialisation (random, or the pre-
 that its ``init_cfg`` loads). Prints a Markdown table.
 """
 import argparse
-import json
-import os
-import os.path as osp
 
+import mmengine
 from mmengine.config import DictAction
 
 from mmlife.analysis.det_feature_spread import det_feature_spread, format_table
@@ -32,10 +30,8 @@ def main(argv=None):
     report = det_feature_spread(args.config, args.checkpoint, args.split, args.num_images,
                                 args.size, args.cfg_options, args.device, args.seed)
     print(format_table(report))
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=1)
+    if args.out:  # mmengine's dump: JSON by the suffix, parent folders made
+        mmengine.dump(report, args.out, indent=1)
     return report
 
 

@@ -9,10 +9,8 @@ mode, spread of the decoder output across queries, and a verdict.
 ``--synthetic`` trains on images of coloured rectangles instead of the train set (no data needed).
 """
 import argparse
-import json
-import os
-import os.path as osp
 
+import mmengine
 from mmengine.config import DictAction
 
 from mmlife.analysis.det_overfit import det_overfit
@@ -45,10 +43,8 @@ def main(argv=None):
                          args.backbone_lr_mult, args.cfg_options, args.seed, args.device,
                          args.synthetic, score_thr=args.score_thr,
                          log_interval=args.log_interval)
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=1)
+    if args.out:  # mmengine's dump: JSON by the suffix, parent folders made
+        mmengine.dump(report, args.out, indent=1)
     return report
 
 

@@ -8,10 +8,8 @@
 ``--synthetic`` feeds random images and boxes of the train pipeline's size (no dataset needed).
 """
 import argparse
-import json
-import os
-import os.path as osp
 
+import mmengine
 from mmengine.config import DictAction
 
 from mmlife.analysis.det_step_profile import profile_det_step, table
@@ -34,10 +32,8 @@ def main(argv=None):
     result = profile_det_step(args.config, args.cfg_options, args.batch_size, args.iters,
                               args.warmup, args.amp, args.synthetic, args.device)
     print(table(result))
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=1)
+    if args.out:  # mmengine's dump: JSON by the suffix, parent folders made
+        mmengine.dump(result, args.out, indent=1)
 
 
 if __name__ == '__main__':
