@@ -1,9 +1,10 @@
 """DETR encoder/decoder layers whose attentions are :class:`LIFEMultiheadAttention`.
 
 The stock mmdet classes hard-code mmcv's ``MultiheadAttention`` in ``_init_layers``; these
-subclasses override only ``_init_layers`` (and nothing in ``forward``). The encoder's
-``forward`` passes its ``**kwargs`` down to every layer and on to the self-attention, which is
-how ``hw_shape`` reaches LIFE (see :class:`mmlife.det.models.LIFEDETR`).
+subclasses override ``_init_layers``, and ``forward`` only for the encoder's optional pre-norm
+layers (DETR's ``normalize_before``; the default post-norm runs mmdet's ``forward``). The
+encoder's ``forward`` passes its ``**kwargs`` down to every layer and on to the self-attention,
+which is how ``hw_shape`` reaches LIFE (see :class:`mmlife.det.models.LIFEDETR`).
 
 The decoder's attentions have no token grid (the self-attention runs over the object queries,
 and the queries of the cross-attention are object queries too), so they accept ``'none'`` or
