@@ -16,6 +16,8 @@
 #                                           # pairs with Conditional DETR (configs/detection/conditional_detr)
 #   tools/dev/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
 #   tools/dev/real_data.sh test             # tools/test.py on each run's last checkpoint
+#   tools/dev/real_data.sh spread           # det_feature_spread.py on each detection run's last
+#                                           # checkpoint -> $RUNS/<run>/feature_spread.md
 #   tools/dev/real_data.sh figures          # Dense Roll-Out comparisons of the BCCD / CamVid /
 #                                           # Groceries pairs (random init and Imagenette-pre;
 #                                           # DETR and Conditional DETR)
@@ -317,6 +319,21 @@ test)
         $PY tools/test.py "$config" "$ckpt" --work-dir "$dir/test" \
             ${opts[@]:+--cfg-options "${opts[@]}"} > "$dir/test.log" 2>&1
         echo "$name: $(tail -n1 "$dir/test.log")"
+    done ;;
+spread)
+    # how much the tokens of each trained detector differ, stage by stage (4 val images; the
+    # table says whether the encoder's memory and the decoder's queries still carry the image)
+    for dir in "$RUNS"/*/; do
+        name=$(basename "$dir")
+        config=$(config_of "$dir")
+        [ "${config#configs/detection/}" != "$config" ] || continue
+        ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || { echo "$name: no checkpoint"; continue; }
+        mapfile -t opts < <(opts_of "$dir" | grep '^model\.')
+        cmd=(tools/analysis_tools/det_feature_spread.py "$config" "$ckpt"
+             --device "$(command -v nvidia-smi >/dev/null && echo cuda || echo cpu)")
+        [ ${#opts[@]} -gt 0 ] && cmd+=(--cfg-options "${opts[@]}")
+        { echo "$PY ${cmd[*]}"; echo; $PY "${cmd[@]}" 2>/dev/null | grep "^|"; } > "$dir/feature_spread.md"
+        echo "$name: $(grep -E '^\| (memory|decoder\.5) ' "$dir/feature_spread.md" | tr -s ' ' | tr '\n' ' ')"
     done ;;
 figures)
     # one Dense Roll-Out comparison (no LIFE above, LIFE below) per pair on two test images,
