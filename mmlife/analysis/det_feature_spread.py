@@ -57,10 +57,10 @@ def _map_tokens(feat: torch.Tensor) -> torch.Tensor:
 
 def feature_spread(model, inputs: torch.Tensor, data_samples: list) -> List[dict]:
     """One row ``dict(stage, spread, relative)`` per stage of a DETR-family ``model`` (mmdet's
-    ``DetectionTransformer``: ``extract_feat``, ``pre_transformer``, ``forward_encoder``,
+    ``DetectionTransformer``: ``backbone`` (and ``neck``), ``pre_transformer``, ``forward_encoder``,
     ``pre_decoder``, ``forward_decoder``) for pre-processed ``inputs`` and their
     ``data_samples``, without gradients, in the model's current mode."""
-    for name in ('extract_feat', 'pre_transformer', 'forward_encoder', 'pre_decoder',
+    for name in ('backbone', 'pre_transformer', 'forward_encoder', 'pre_decoder',
                  'forward_decoder'):
         if not hasattr(model, name):
             raise TypeError(f'{type(model).__name__} is not a DETR-family detector (no '
@@ -78,8 +78,8 @@ def feature_spread(model, inputs: torch.Tensor, data_samples: list) -> List[dict
         hooks.append(layer.register_forward_hook(record(f'encoder.{i}')))
     try:
         with torch.no_grad():
-            feats = model.extract_feat(inputs)
-            backbone = model.backbone(inputs)
+            backbone = model.backbone(inputs)  # extract_feat, keeping the backbone's map
+            feats = model.neck(backbone) if model.with_neck else backbone
             rows.append(dict(stage='backbone', **token_spread(_map_tokens(backbone[-1]))))
             enc_in, dec_in = model.pre_transformer(feats, data_samples)
             mask['padding'] = enc_in.get('feat_mask')
