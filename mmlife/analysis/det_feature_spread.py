@@ -22,7 +22,8 @@ from typing import List, Optional
 
 import torch
 
-from .det_overfit import RANDOM_TRANSFORMS, deterministic_pipeline, query_spread
+from .det_overfit import deterministic_pipeline, innermost_dataset, query_spread
+from .det_step_profile import build_detector
 
 
 def token_spread(tokens: torch.Tensor, padding_mask: Optional[torch.Tensor] = None) -> dict:
@@ -104,7 +105,7 @@ def det_feature_spread(config: str, checkpoint: Optional[str] = None, split: str
                        seed: int = 0) -> dict:
     """:func:`feature_spread` of a detection config's model on the first ``num_images`` images
     of its ``split`` (``'train'``, ``'val'`` or ``'test'``: that dataloader's dataset, through
-    its pipeline; the train pipeline without its random transforms), in eval mode.
+    its pipeline without random transforms), in eval mode.
 
     ``checkpoint``: weights to load (``None``: the config's initialisation, ``init_weights``,
     which reads a pre-trained backbone named in its ``init_cfg``). ``size``: square input size
@@ -113,9 +114,8 @@ def det_feature_spread(config: str, checkpoint: Optional[str] = None, split: str
     ``dict(config, checkpoint, split, num_images, size, rows)``."""
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
-    from mmengine.registry import DATASETS, MODELS, init_default_scope
+    from mmengine.registry import DATASETS
     from mmengine.runner import load_checkpoint, set_random_seed
-    from mmengine.utils import import_modules_from_strings
 
     from mmlife.utils import check_cfg_options
     if split not in ('train', 'val', 'test'):
@@ -125,29 +125,18 @@ def det_feature_spread(config: str, checkpoint: Optional[str] = None, split: str
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(check_cfg_options(cfg, cfg_options))
-    loader = cfg.get(f'{split}_dataloader')
-    if not loader:
-        raise ValueError(f'{config} has no {split}_dataloader')
-    ds_cfg = loader.dataset
-    while 'pipeline' not in ds_cfg and 'dataset' in ds_cfg:
-        ds_cfg = ds_cfg.dataset
-    if size is not None:
-        ds_cfg.pipeline, _ = deterministic_pipeline(ds_cfg.pipeline, size)
-        if 'img_size' in cfg.model.get('backbone', {}):
-            cfg.model.backbone.img_size = size
-    elif split == 'train':  # the same images at every call: no random transforms
-        ds_cfg.pipeline = [step for step in ds_cfg.pipeline
-                           if str(step['type']).split('.')[-1] not in RANDOM_TRANSFORMS]
-    if cfg.get('custom_imports'):
-        import_modules_from_strings(**cfg.custom_imports)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    ds_cfg = innermost_dataset(cfg, split)
+    # the same images at every call (no random transforms), at ``size`` where given
+    ds_cfg.pipeline, _ = deterministic_pipeline(ds_cfg.pipeline, size)
+    if size is not None and 'img_size' in cfg.model.get('backbone', {}):
+        cfg.model.backbone.img_size = size
     set_random_seed(seed)
-    model = MODELS.build(cfg.model)
+    model = build_detector(cfg, device)
     if checkpoint:
         load_checkpoint(model, checkpoint, map_location='cpu')
     else:
         model.init_weights()
-    model.to(device).eval()
+    model.eval()
     dataset = DATASETS.build(ds_cfg)
     if len(dataset) < num_images:
         raise ValueError(f'num_images is {num_images} but the {split} set has {len(dataset)}')

@@ -60,22 +60,25 @@ def _check(name: str, ok: bool, value, want: str) -> None:
         raise ValueError(f'{name} must be {want}, got {value!r}')
 
 
-def _innermost_dataset(cfg):
-    """The dataset config of ``train_dataloader`` that holds the pipeline (through wrappers
+def innermost_dataset(cfg, split: str = 'train'):
+    """The dataset config of ``{split}_dataloader`` that holds the pipeline (through wrappers
     such as ``RepeatDataset``)."""
-    ds = cfg.train_dataloader.dataset
+    loader = cfg.get(f'{split}_dataloader')
+    if not loader or 'dataset' not in loader:
+        raise ValueError(f'the config has no {split}_dataloader.dataset')
+    ds = loader.dataset
     while 'pipeline' not in ds and 'dataset' in ds:
         ds = ds.dataset
     if 'pipeline' not in ds:
-        raise ValueError('train_dataloader.dataset has no pipeline: det_overfit needs a '
-                         'detection config with a train dataset pipeline')
+        raise ValueError(f'{split}_dataloader.dataset has no pipeline: a detection config '
+                         f'with a {split} dataset pipeline is needed')
     return ds
 
 
-def deterministic_pipeline(pipeline: Sequence[dict], size: int):
-    """``(steps, dropped)``: ``pipeline`` without its random transforms, every ``Resize`` set
-    to ``size x size`` (``keep_ratio=False``); a ``Resize`` is put before the last step (the
-    packing) if none is left. ``dropped`` names the transforms taken out."""
+def deterministic_pipeline(pipeline: Sequence[dict], size: Optional[int] = None):
+    """``(steps, dropped)``: ``pipeline`` without its random transforms and, given ``size``,
+    every ``Resize`` set to ``size x size`` (``keep_ratio=False``), a ``Resize`` put before the
+    last step (the packing) if none is left. ``dropped`` names the transforms taken out."""
     steps, dropped = [], []
     for step in pipeline:
         kind = step['type'] if isinstance(step['type'], str) else step['type'].__name__
@@ -83,10 +86,10 @@ def deterministic_pipeline(pipeline: Sequence[dict], size: int):
             dropped.append(kind)
             continue
         step = copy.deepcopy(dict(step))
-        if kind.split('.')[-1] == 'Resize':
+        if size is not None and kind.split('.')[-1] == 'Resize':
             step.update(scale=(size, size), keep_ratio=False)
         steps.append(step)
-    if not any(str(s['type']).split('.')[-1] == 'Resize' for s in steps):
+    if size is not None and not any(str(s['type']).split('.')[-1] == 'Resize' for s in steps):
         steps.insert(max(len(steps) - 1, 0), dict(type='Resize', scale=(size, size),
                                                   keep_ratio=False))
     return steps, dropped
@@ -118,7 +121,7 @@ def load_overfit_config(config: str, size: int = 160, lr: Optional[float] = 1e-4
                          f'{size} (e.g. {max(patch, size // patch * patch)})')
     if 'img_size' in backbone:
         backbone.img_size = size
-    ds = _innermost_dataset(cfg)
+    ds = innermost_dataset(cfg)
     ds.pipeline, dropped = deterministic_pipeline(ds.pipeline, size)
     if lr is not None:
         cfg.optim_wrapper.optimizer.lr = lr

@@ -85,19 +85,25 @@ def load_config(path: str, cfg_options: Optional[dict] = None,
     return cfg
 
 
-def build_model_and_optim(cfg, device: str):
-    """The config's model (random init, no checkpoint read) on ``device``, and its optimizer
-    wrapper, with the config's ``custom_imports`` and ``default_scope``."""
-    from mmengine.optim import build_optim_wrapper
+def build_detector(cfg, device: str):
+    """The config's model (not initialised: no ``init_weights``, no checkpoint read) on
+    ``device``, built with the config's ``custom_imports`` and ``default_scope``."""
     from mmengine.registry import MODELS, init_default_scope
     from mmengine.utils import import_modules_from_strings
-
-    from mmlife.engine.hooks.compile_modules_hook import (DEFAULT_COMPILE_KWARGS,
-                                                          compile_modules)
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
-    model = MODELS.build(cfg.model).to(device)
+    return MODELS.build(cfg.model).to(device)
+
+
+def build_model_and_optim(cfg, device: str):
+    """The config's model (random init, no checkpoint read) on ``device``
+    (:func:`build_detector`), and its optimizer wrapper."""
+    from mmengine.optim import build_optim_wrapper
+
+    from mmlife.engine.hooks.compile_modules_hook import (DEFAULT_COMPILE_KWARGS,
+                                                          compile_modules)
+    model = build_detector(cfg, device)
     for name in ('extract_feat', 'forward_transformer', 'bbox_head'):
         if not hasattr(model, name):
             raise TypeError(f'{type(model).__name__} is not a DETR-like detector (no '

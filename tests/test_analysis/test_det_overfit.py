@@ -90,6 +90,11 @@ def test_deterministic_pipeline():
     steps, dropped = deterministic_pipeline([pipe[0], dict(type='RandomChoice'), pipe[-1]], 96)
     assert dropped == ['RandomChoice'] and steps[1] == dict(type='Resize', scale=(96, 96),
                                                             keep_ratio=False)
+    # no size: only the random transforms go; the Resize is kept as it is, none is added
+    steps, dropped = deterministic_pipeline(pipe)
+    assert dropped == ['RandomFlip', 'RandomApply'] and steps[1] == pipe[3]
+    steps, _ = deterministic_pipeline([pipe[0], pipe[-1]])
+    assert [s['type'] for s in steps] == ['LoadImageFromFile', 'PackDetInputs']
 
 
 def test_synthetic_batch_draws_its_boxes():
