@@ -41,8 +41,12 @@ def prf(tp, fp, n_gt):
     return dict(F1=2 * p * r / (p + r), precision=p, recall=r)
 
 
+BEST_KEYS = {'F1_best', 'best_score_thr'}
+
+
 def assert_metrics(got, expected):
-    assert set(got) == set(expected)
+    """Compare the metrics at ``score_thr``; the best-F1 keys are checked by their own tests."""
+    assert set(got) == set(expected) | BEST_KEYS
     for k in expected:
         assert got[k] == pytest.approx(expected[k]), k
 
@@ -177,6 +181,79 @@ def test_classwise_log_and_prefix():
     metric.process({}, [sample(gt=[(0, BOX)], pred=[(0, .9, BOX)])])
     out = metric.evaluate(1)
     assert out['det_f1/F1'] == pytest.approx(1.)
+
+
+def random_samples(rng, n_images=4):
+    """Random images with jittered and random detections of both classes, some ignored gt,
+    scores with ties."""
+    samples = []
+    for _ in range(n_images):
+        n_gt, n_det, n_ign = rng.integers(0, 6), rng.integers(0, 10), rng.integers(0, 2)
+        gt = random_boxes(rng, n_gt)
+        near = gt[rng.integers(0, n_gt, n_det)] + rng.normal(0, 2, (n_det, 4)) if n_gt else \
+            np.zeros((0, 4))
+        dets = np.concatenate([near, random_boxes(rng, n_det)])[:n_det].astype(np.float32)
+        dets[:, 2:] = np.maximum(dets[:, 2:], dets[:, :2] + .5)
+        scores = rng.choice([.05, .1, .2, .3, .45, .6, .8], n_det)
+        samples.append(sample(
+            gt=[(int(rng.integers(0, 2)), b.tolist()) for b in gt],
+            ignored=[(int(rng.integers(0, 2)), b.tolist()) for b in random_boxes(rng, n_ign)],
+            pred=[(int(rng.integers(0, 2)), float(s), b.tolist()) for s, b in zip(scores, dets)]))
+    return samples
+
+
+@pytest.mark.parametrize('seed', range(20))
+def test_best_f1_equals_brute_force_over_thresholds(seed):
+    rng = np.random.default_rng(seed)
+    samples = random_samples(rng)
+    got = evaluate(samples)
+    scores = sorted({float(s) for smp in samples for s in smp['pred_instances']['scores']})
+    if not scores:
+        assert (got['F1_best'], got['best_score_thr']) == (0., 0.)
+        return
+    f1s = [(evaluate(samples, score_thr=s)['F1'], s) for s in scores]
+    best = max(f for f, _ in f1s)
+    assert got['F1_best'] == pytest.approx(best)
+    if best > 0:  # on a tie of F1, the highest such threshold
+        assert got['best_score_thr'] == max(s for f, s in f1s if f == pytest.approx(best))
+    # the metrics at score_thr are unchanged by the sweep
+    at_thr = evaluate(samples, score_thr=.5)
+    assert {k: got[k] for k in ('F1', 'precision', 'recall')} == \
+        {k: at_thr[k] for k in ('F1', 'precision', 'recall')}
+
+
+def test_best_f1_hand_counted():
+    # 2 gt; a@0.4 TP, a@0.3 FP, a@0.2 TP: F1 at 0.4 = 2/3, at 0.3 = 1/2, at 0.2 = 2*(2/3)/(5/3)
+    s = sample(gt=[(0, BOX), (0, [20, 0, 30, 10])],
+               pred=[(0, .4, BOX), (0, .3, [50, 50, 60, 60]), (0, .2, [20, 0, 30, 10])])
+    got = evaluate([s])
+    assert got['F1_best'] == pytest.approx(.8)
+    assert got['best_score_thr'] == pytest.approx(.2)
+
+
+def test_best_f1_with_all_scores_below_score_thr():
+    # a focal head: every score < 0.5, so nothing is kept at score_thr = 0.5
+    s = sample(gt=[(0, BOX), (1, [20, 0, 30, 10])],
+               pred=[(0, .3, BOX), (1, .2, [20, 0, 30, 10]), (1, .1, [50, 50, 60, 60])])
+    got = evaluate([s])
+    assert got['F1'] == 0.
+    assert got['F1_best'] == pytest.approx(1.)
+    assert got['best_score_thr'] == pytest.approx(.2)
+
+
+def test_best_f1_ties_are_kept_together():
+    # two detections tied at 0.5: one TP, one FP; no threshold separates them
+    s = sample(gt=[(0, BOX)], pred=[(0, .5, BOX), (0, .5, [50, 50, 60, 60])])
+    got = evaluate([s])
+    assert got['F1_best'] == pytest.approx(2 / 3)
+    assert got['best_score_thr'] == pytest.approx(.5)
+
+
+def test_best_f1_without_detections():
+    got = evaluate([sample(gt=[(0, BOX)], pred=[]), sample(gt=[(1, BOX)], pred=[])])
+    assert (got['F1_best'], got['best_score_thr']) == (0., 0.)
+    got = evaluate([sample(gt=[], pred=[])])
+    assert (got['F1_best'], got['best_score_thr']) == (0., 0.)
 
 
 @pytest.mark.parametrize('kwargs', [dict(iou_thr=0), dict(iou_thr=1.5), dict(score_thr=-.1)])
