@@ -1,15 +1,16 @@
 """A resumed training ends with exactly the weights of an uninterrupted one (CPU, same seed),
-with random crops and flips in the data pipeline and stochastic depth in the model."""
+with random crops and flips in the data pipeline and stochastic depth in the model; also with the
+official LIFE recipe's repeated augmentation and weight EMA."""
 import itertools
+import os.path as osp
 
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from conftest import write_tiny_config
+from conftest import REPO, write_tiny_config
 
 TINY = """
-custom_imports = dict(imports=['mmlife.models'], allow_failed_imports=False)
 model = dict(
     backbone=dict(arch=dict(
         _delete_=True, embed_dims=24, num_layers=2, num_heads=2, feedforward_channels=48),
@@ -49,6 +50,29 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path, tiny_folder):
     halfway = torch.load(tmp_path / 'resumed' / 'epoch_2.pth', map_location='cpu',
                          weights_only=False)['state_dict']
     assert not torch.equal(halfway['head.layers.head.weight'], resumed['head.layers.head.weight'])
+
+
+def test_official_recipe_resumes_exactly(tmp_path, tiny_folder):
+    """RepeatAugSampler (3 repeats) and the EMAHook of the ``*-official_cifar10.py`` configs: the
+    resumed run ends with the same weights and the same EMA weights (a 300-epoch run spans
+    several machines)."""
+    base = osp.join(REPO, 'configs/classification/deit/deit-tiny-life_p4_8xb64-official_cifar10.py')
+    cfg = write_tiny_config(tmp_path, tiny_folder, model=TINY, base=base)
+    loaded = Config.fromfile(cfg)
+    assert loaded.train_dataloader.sampler.type == 'RepeatAugSampler'
+    assert 'EMAHook' in [h['type'] for h in loaded.custom_hooks]
+
+    straight = train(cfg, tmp_path / 'straight', max_epochs=3)
+    train(cfg, tmp_path / 'resumed', max_epochs=1)
+    resumed = train(cfg, tmp_path / 'resumed', max_epochs=3, resume=True)
+    for name, tensors in (('weights', (straight, resumed)),
+                          ('EMA weights', [torch.load(tmp_path / run / 'epoch_3.pth',
+                                                      map_location='cpu', weights_only=False)
+                                           ['ema_state_dict'] for run in ('straight', 'resumed')])):
+        a, b = tensors
+        assert a.keys() == b.keys()
+        differ = [k for k in a if not torch.equal(a[k], b[k])]
+        assert not differ, f'{name}: {len(differ)} of {len(a)} tensors differ ({differ[:3]})'
 
 
 def test_resume_with_persistent_workers_warns():
