@@ -20,20 +20,22 @@ CONFIG_DIR = osp.join(REPO, 'configs', 'detection', 'conditional_detr')
 CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
 NAME = re.compile(r'conditional-detr_(deit-tiny(?:-life)?)(-imagenette-pre)?_'
                   r'(encdec-linear|encdec-life)_'
-                  r'(1xb4-100e_bccd-512x512|1xb16-50e_groceries-320x320)\.py')
+                  r'(1xb4-100e_bccd-512x512|1xb32-300e_bccd-512x512|1xb16-50e_groceries-320x320)\.py')
 LINEAR = osp.join(CONFIG_DIR,
                   'conditional-detr_deit-tiny_encdec-linear_1xb16-50e_groceries-320x320.py')
 
 
-def test_the_six_configs():
-    """The random-init Groceries pair and the Imagenette-pre-trained pairs of Groceries and BCCD:
-    DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE."""
+def test_the_eight_configs():
+    """The random-init Groceries pair and the Imagenette-pre-trained pairs of Groceries and BCCD
+    (BCCD at batch 4 and with the batch-32 recipe): DeiT-T + EncDec-Linear against DeiT-T-LIFE +
+    EncDec-LIFE."""
     groups = {NAME.fullmatch(osp.basename(p)).groups() for p in CONFIGS}
     pairs = (('deit-tiny', 'encdec-linear'), ('deit-tiny-life', 'encdec-life'))
     expected = {(b, None, v, '1xb16-50e_groceries-320x320') for b, v in pairs}
     expected |= {(b, '-imagenette-pre', v, s) for b, v in pairs
-                 for s in ('1xb4-100e_bccd-512x512', '1xb16-50e_groceries-320x320')}
-    assert groups == expected and len(CONFIGS) == 6
+                 for s in ('1xb4-100e_bccd-512x512', '1xb32-300e_bccd-512x512',
+                           '1xb16-50e_groceries-320x320')}
+    assert groups == expected and len(CONFIGS) == 8
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -61,10 +63,16 @@ def test_config_matches_its_name(path):
         assert init.checkpoint == f'pretrain/{backbone}_imagenette_backbone.pth'
     lr_mult = cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult
     assert lr_mult == (0.1 if pre else 1.0)
-    epochs = 100 if bccd else 50
+    batch, epochs = dict(bccd=(4, 100), groceries=(16, 50))[schedule.split('_')[1].split('-')[0]]
+    if schedule.startswith('1xb32'):  # the Groceries recipe on BCCD
+        batch, epochs = 32, 300
+        assert cfg.optim_wrapper.optimizer.lr == 2e-4
+    assert cfg.train_dataloader.batch_size == cfg.auto_scale_lr.base_batch_size == batch
     assert cfg.train_cfg.max_epochs == epochs
     milestones = [s.milestones for s in cfg.param_scheduler if s.type == 'MultiStepLR']
     assert milestones == [[epochs * 2 // 3]]
+    warmup = [(s.begin, s.end) for s in cfg.param_scheduler if s.type == 'LinearLR']
+    assert warmup == ([] if schedule == '1xb4-100e_bccd-512x512' else [(0, 490)])
 
 
 def _build(model_cfg):

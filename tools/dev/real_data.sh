@@ -14,6 +14,7 @@
 #   tools/dev/real_data.sh start groceries-pre bccd-pre camvid-pre   # the Imagenette-pre-trained pairs
 #   tools/dev/real_data.sh start cond-groceries cond-groceries-pre cond-bccd-pre   # the same
 #                                           # pairs with Conditional DETR (configs/detection/conditional_detr)
+#   tools/dev/real_data.sh start cond-bccd-pre-b32  # the BCCD pair with the batch-32 recipe
 #   tools/dev/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
 #   tools/dev/real_data.sh test             # tools/test.py on each run's last checkpoint
 #   tools/dev/real_data.sh spread           # det_feature_spread.py on each detection run's last
@@ -37,7 +38,8 @@
 # IMAGENETTE_EPOCHS (100, the config's own), IMAGENETTE_BATCH (256; --auto-scale-lr scales the DeiT lr 5e-4 per 512 images to it),
 # IMAGENETTE_WORKERS (6), GROCERIES_EPOCHS (150, the config's),
 # GROCERIES_ARMS (the six "backbone_variant" names; pick some to re-run them alone),
-# COND_GROCERIES_EPOCHS (50) and COND_BCCD_EPOCHS (100): the Conditional DETR configs' own,
+# COND_GROCERIES_EPOCHS (50), COND_BCCD_EPOCHS (100) and COND_BCCD_B32_EPOCHS (300): the
+# Conditional DETR configs' own,
 # GPUS ("0 1": runs started by one call go to these GPUs in turn; unset: the default GPU).
 # MMLIFE_LIFE_IMPL=fast forces the Triton LIFE path (and goes into command.txt).
 # CIFAR_RECIPE (deit: the configs' DeiT recipe; official: the *-official_cifar10.py configs, with
@@ -59,6 +61,7 @@ IMAGENETTE_WORKERS=${IMAGENETTE_WORKERS:-6}
 GROCERIES_EPOCHS=${GROCERIES_EPOCHS:-150}
 COND_GROCERIES_EPOCHS=${COND_GROCERIES_EPOCHS:-50}
 COND_BCCD_EPOCHS=${COND_BCCD_EPOCHS:-100}
+COND_BCCD_B32_EPOCHS=${COND_BCCD_B32_EPOCHS:-300}
 GROCERIES_ARMS=${GROCERIES_ARMS:-deit-tiny_encdec deit-tiny_encdec-linear deit-tiny_encdec-life \
 deit-tiny-life_encdec deit-tiny-life_encdec-linear deit-tiny-life_encdec-life}
 # the Imagenette-pre-trained pairs: DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE
@@ -244,18 +247,22 @@ start)
                     param_scheduler.0.end="$epochs" "param_scheduler.0.milestones=[$((epochs * 2 / 3))]" \
                     default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
             done ;;
-        cond-groceries|cond-groceries-pre|cond-bccd-pre)
+        cond-groceries|cond-groceries-pre|cond-bccd-pre|cond-bccd-pre-b32)
             # Conditional DETR: DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE
+            # (cond-bccd-pre-b32: the BCCD pair with the batch-32 recipe, runs cond-bccd-b32_*)
+            b32=; [ "$task" = cond-bccd-pre-b32 ] && { b32=-b32; task=cond-bccd-pre; }
             pre=; [ "${task%-pre}" = "$task" ] || { have_pretrain || exit 1; pre=-imagenette-pre; }
             for arm in deit-tiny_encdec-linear deit-tiny-life_encdec-life; do
                 arm=${arm/_/$pre\_}
-                if [ "${task#cond-bccd}" != "$task" ]; then
+                if [ -n "$b32" ]; then
+                    epochs=$COND_BCCD_B32_EPOCHS val=25 schedule=1xb32-300e_bccd-512x512
+                elif [ "${task#cond-bccd}" != "$task" ]; then
                     epochs=$COND_BCCD_EPOCHS val=10 schedule=1xb4-100e_bccd-512x512
                 else
                     epochs=$COND_GROCERIES_EPOCHS val=${GROCERIES_VAL:-5}
                     schedule=1xb16-50e_groceries-320x320
                 fi
-                launch "${task%-pre}_$arm$SUFFIX" \
+                launch "${task%-pre}${b32}_$arm$SUFFIX" \
                     "configs/detection/conditional_detr/conditional-detr_${arm}_${schedule}.py" \
                     --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval="$val" \
                     param_scheduler.0.end="$epochs" "param_scheduler.0.milestones=[$((epochs * 2 / 3))]" \
