@@ -141,6 +141,47 @@ def test_init_weights_depthwise_fans():
     assert W.abs().max() <= math.sqrt(6 / (2 * C))
 
 
+def _qkv_std(qkv_proj, qkv_init='xavier'):
+    """Std of Q, K and V (each ``C`` wide) that the first encoder attention of a freshly
+    initialised DeiT-T DETR makes from unit-variance tokens on a 16 x 16 grid."""
+    from mmengine.registry import init_default_scope
+    from mmdet.registry import MODELS
+
+    from det_helpers import load_config
+    variant = 'encdec-life' if qkv_proj == 'life' else 'encdec-linear'
+    cfg = load_config(config_path('deit-tiny', variant, BCCD))
+    cfg.model.backbone.update(img_size=64, init_cfg=None)
+    cfg.model.encoder.layer_cfg.self_attn_cfg.qkv_init = qkv_init
+    init_default_scope('mmdet')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    attn = model.encoder.layers[0].self_attn
+    x = torch.randn(4, 16 * 16, C, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        out = attn.qkv(x, (16, 16)) if qkv_proj == 'life' else attn.qkv(x)
+    return torch.stack([part.std() for part in out.split(C, dim=-1)]), attn.qkv
+
+
+def test_qkv_init_linear_starts_life_at_the_linears_scale():
+    linear, _ = _qkv_std('linear')
+    assert linear == pytest.approx([math.sqrt(0.5)] * 3, rel=0.05)  # Xavier with fans C, 3C
+    xavier, _ = _qkv_std('life')
+    assert (xavier / linear).tolist() == pytest.approx([math.sqrt(2)] * 3, rel=0.1)
+    matched, life = _qkv_std('life', 'linear')
+    assert (matched / linear).tolist() == pytest.approx([1.] * 3, rel=0.1)
+    # only scale 1's point-wise layer changes: Xavier bound of Linear(C, 3C)
+    assert life.pointwise[0].weight.abs().max() <= math.sqrt(6 / (4 * C))
+    assert life.pointwise[1].weight.abs().max() > math.sqrt(6 / (4 * C))
+
+
+def test_qkv_init_is_checked():
+    with pytest.raises(ValueError, match='qkv_init must be one of'):
+        LIFEMultiheadAttention(C, 8, qkv_proj='life', qkv_init='kaiming')
+    with pytest.raises(ValueError, match="is for qkv_proj='life'"):
+        LIFEMultiheadAttention(C, 8, qkv_proj='linear', qkv_init='linear')
+
+
 def test_pretrained_backbone_is_loaded_and_pos_embed_resized(tmp_path):
     """An mmpretrain classifier checkpoint (224 px, keys backbone.* and head.*) initialises
     the backbone of the *-in1k-pre configs; the 14 x 14 position embedding becomes 32 x 32."""

@@ -47,7 +47,11 @@ model = dict(
         num_layers=6,
         # pre_norm=True: DETR's normalize_before (norm, then attention / FFN, then the residual;
         # one more norm after the last layer); False: mmdet's post-norm layers
-        layer_cfg=dict(self_attn_cfg=_attn, ffn_cfg=_ffn, pre_norm=False)),
+        # qkv_init (EncDec-LIFE only): 'xavier', every LIFE layer Xavier with its own fans
+        # (Q, K, V start ~1.4x the Linear's); 'linear', scale 1 with the fans of the
+        # Linear(256, 768) it replaces (Q, K, V start at the Linear's scale)
+        layer_cfg=dict(self_attn_cfg=dict(_attn, qkv_init='xavier'), ffn_cfg=_ffn,
+                       pre_norm=False)),
     decoder=dict(  # LIFEDetrTransformerDecoder
         num_layers=6,
         layer_cfg=dict(self_attn_cfg=_attn, cross_attn_cfg=_attn, ffn_cfg=_ffn),

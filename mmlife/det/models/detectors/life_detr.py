@@ -10,7 +10,8 @@ from mmdet.structures import OptSampleList
 from torch import Tensor
 
 from mmlife.models import LIFE
-from ..layers import LIFEDetrTransformerDecoder, LIFEDetrTransformerEncoder
+from ..layers import (LIFEDetrTransformerDecoder, LIFEDetrTransformerEncoder,
+                      LIFEMultiheadAttention)
 
 
 class LIFEEncoderMixin:
@@ -21,7 +22,9 @@ class LIFEEncoderMixin:
       padding mask already reaches it as ``key_padding_mask``);
     - ``init_weights`` keeps DETR's Xavier init of the encoder/decoder, but LIFE's depthwise
       convs get Xavier with their true fans (``k * k`` in and out): torch's fan of a grouped
-      conv counts all output channels, which would shrink them by ``sqrt(2 / (C + 1))``;
+      conv counts all output channels, which would shrink them by ``sqrt(2 / (C + 1))``; with
+      an attention's ``qkv_init='linear'``, its LIFE's scale-1 point-wise layer gets the fans
+      of the ``Linear(C, 3C)`` that LIFE replaces (see :class:`LIFEMultiheadAttention`);
     - ``_init_positional_encoding_and_queries`` builds what every DETR's ``_init_layers``
       builds besides its encoder and decoder.
     """
@@ -38,12 +41,17 @@ class LIFEEncoderMixin:
     def init_weights(self) -> None:
         super().init_weights()
         for coder in self.encoder, self.decoder:
-            for m in coder.modules():
-                if isinstance(m, LIFE):
-                    for conv in m.depthwise:
-                        k = conv.kernel_size[0] * conv.kernel_size[1]
-                        bound = math.sqrt(6 / (k + k))
-                        nn.init.uniform_(conv.weight, -bound, bound)
+            for attn in coder.modules():
+                if not (isinstance(attn, LIFEMultiheadAttention) and isinstance(attn.qkv, LIFE)):
+                    continue
+                for conv in attn.qkv.depthwise:
+                    k = conv.kernel_size[0] * conv.kernel_size[1]
+                    bound = math.sqrt(6 / (k + k))
+                    nn.init.uniform_(conv.weight, -bound, bound)
+                if attn.qkv_init == 'linear':
+                    C = attn.embed_dims
+                    bound = math.sqrt(6 / (C + 3 * C))
+                    nn.init.uniform_(attn.qkv.pointwise[0].weight, -bound, bound)
 
     def pre_transformer(self,
                         img_feats: Tuple[Tensor],

@@ -27,6 +27,7 @@ from mmlife.models import LIFE
 from mmlife.visualization.attention_recorder import register_functional_sdpa_class
 
 QKV_PROJS = ('none', 'linear', 'life')
+QKV_INITS = ('xavier', 'linear')
 
 
 @MODELS.register_module()
@@ -50,6 +51,14 @@ class LIFEMultiheadAttention(BaseModule):
         life_cfg (dict, optional): extra arguments of :class:`mmlife.models.LIFE`
             (e.g. ``kernel_sizes``). ``C`` not divisible by 3 uses LIFE's uneven split
             (256 -> 86 + 85 + 85 channels per scale of each of Q, K, V).
+        qkv_init (str): how the detector's ``init_weights`` (:class:`LIFEEncoderMixin
+            <mmlife.det.models.detectors.life_detr.LIFEEncoderMixin>`) initialises LIFE, with
+            ``qkv_proj='life'`` only. ``'xavier'`` (default): every layer Xavier-uniform with
+            its own fans, so each layer keeps the variance of its input and Q, K, V come out
+            about ``sqrt(2)`` times larger than from the Xavier-initialised ``Linear(C, 3C)``
+            (fans ``C`` and ``3C``) of ``qkv_proj='linear'``. ``'linear'``: scale 1's point-wise
+            layer takes that Linear's fans instead, so that Q, K, V start at the Linear's scale
+            (the later layers still keep the variance).
         batch_first (bool): must be True (every DETR of mmdet is batch first); accepted so the
             stock layer configs can be reused.
         init_cfg (dict, optional): mmengine initialisation config.
@@ -63,6 +72,7 @@ class LIFEMultiheadAttention(BaseModule):
                  proj_drop: float = 0.,
                  qkv_bias: bool = True,
                  life_cfg: Optional[dict] = None,
+                 qkv_init: str = 'xavier',
                  batch_first: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
@@ -75,6 +85,11 @@ class LIFEMultiheadAttention(BaseModule):
             raise ValueError('LIFEMultiheadAttention is batch first: (B, N, C) inputs only')
         if life_cfg is not None and qkv_proj != 'life':
             raise ValueError(f"life_cfg is only used with qkv_proj='life', got {qkv_proj!r}")
+        if qkv_init not in QKV_INITS:
+            raise ValueError(f'qkv_init must be one of {QKV_INITS}, got {qkv_init!r}')
+        if qkv_init != 'xavier' and qkv_proj != 'life':
+            raise ValueError(f"qkv_init={qkv_init!r} is for qkv_proj='life', got {qkv_proj!r}")
+        self.qkv_init = qkv_init
         self.embed_dims = embed_dims
         self.num_heads = num_heads
         self.qkv_proj = qkv_proj
