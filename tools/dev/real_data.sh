@@ -37,7 +37,8 @@
 # GROCERIES_VAL (10: validation every so many epochs, random init and pre-trained),
 # IMAGENETTE_EPOCHS (100, the config's own), IMAGENETTE_BATCH (256; --auto-scale-lr scales the DeiT lr 5e-4 per 512 images to it),
 # IMAGENETTE_WORKERS (6), GROCERIES_EPOCHS (150, the config's),
-# GROCERIES_ARMS (the six "backbone_variant" names; pick some to re-run them alone),
+# GROCERIES_ARMS (the six "backbone_variant" names; pick some to re-run them alone), COND_ARMS
+# (the Conditional DETR pairs' "deit-tiny_encdec-linear deit-tiny-life_encdec-life"; pick one),
 # COND_GROCERIES_EPOCHS (50), COND_BCCD_EPOCHS (100) and COND_BCCD_B32_EPOCHS (300): the
 # Conditional DETR configs' own,
 # GPUS ("0 1": runs started by one call go to these GPUs in turn; unset: the default GPU).
@@ -252,7 +253,7 @@ start)
             # (cond-bccd-pre-b32: the BCCD pair with the batch-32 recipe, runs cond-bccd-b32_*)
             b32=; [ "$task" = cond-bccd-pre-b32 ] && { b32=-b32; task=cond-bccd-pre; }
             pre=; [ "${task%-pre}" = "$task" ] || { have_pretrain || exit 1; pre=-imagenette-pre; }
-            for arm in deit-tiny_encdec-linear deit-tiny-life_encdec-life; do
+            for arm in ${COND_ARMS:-deit-tiny_encdec-linear deit-tiny-life_encdec-life}; do
                 arm=${arm/_/$pre\_}
                 if [ -n "$b32" ]; then
                     epochs=$COND_BCCD_B32_EPOCHS val=25 schedule=1xb32-300e_bccd-512x512
