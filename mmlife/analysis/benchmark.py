@@ -45,7 +45,8 @@ steps (CUDA events on the GPU), with plain and LIFE timings interleaved so that 
 machine hit both alike. Tables of ratios (LIFE / plain) are printed and everything is written
 as JSON, saved again after every row and mode, so that a run cut short by a time limit keeps
 what it measured (``"complete": false`` until all modes have run). The e2e rows also give the
-loop's mean wait for a batch (mmengine's ``data_time``).
+loop's mean wait for a batch (mmengine's ``data_time``) and the images/s of the training loader
+alone (the same loader, no model: whether it can feed the step at all).
 
 Settings: ``32`` = 32x32 images, patch 4 (8x8 tokens), batch 512; ``224`` = 224x224, patch 16
 (14x14 tokens), batch 256. ``--smoke`` shrinks everything (16x16 images, batch 2, one
@@ -504,10 +505,12 @@ def measure_e2e(args, device) -> List[Dict[str, object]]:
         with tempfile.TemporaryDirectory() as work_dir:
             runner = build_e2e_runner(path, args, device, work_dir)
             hook = runner._e2e_timer  # noqa: SLF001  (set by build_e2e_runner)
+            loader_img_s = time_loader(runner.train_dataloader, args.warmup, args.e2e_iters)
             runner.train()
             images = hook.images
             rows.append(dict(config=path, batch_size=hook.batch_size, iters=hook.iters,
                              seconds=hook.seconds, img_s=images / hook.seconds,
+                             loader_img_s=loader_img_s,
                              data_wait_s=hook.data_seconds / max(hook.iters, 1),
                              cuda_syncs_per_iter=hook.syncs_per_iter,
                              compile=bool(args.e2e_compile),
@@ -518,10 +521,31 @@ def measure_e2e(args, device) -> List[Dict[str, object]]:
                 os.makedirs(osp.dirname(osp.abspath(args.e2e_profile)), exist_ok=True)
                 with open(args.e2e_profile, 'a') as f:
                     f.write(summary_text(osp.basename(path), hook.profile) + '\n')
+            # stop the persistent loader workers now, not whenever the runner is collected:
+            # left running they would load the next config's loader measurement
+            workers = getattr(runner.train_dataloader, '_iterator', None)
+            if workers is not None:
+                workers._shutdown_workers()  # noqa: SLF001
             del runner
         if device.type == 'cuda':
             torch.cuda.empty_cache()
     return rows
+
+
+def time_loader(loader, warmup: int, iters: int) -> float:
+    """Images/s of the training loader alone (its workers, collate and hand-over to this
+    process; no model): ``iters`` batches after ``warmup``. Against the training loop's
+    images/s it says whether the loader can feed the step at all."""
+    it = iter(loader)
+    for _ in range(warmup):
+        next(it)
+    images, t0 = 0, time.perf_counter()
+    for _ in range(iters):
+        batch = next(it)
+        images += len(batch['inputs'])
+    seconds = time.perf_counter() - t0
+    del it  # (persistent workers stay for the training loop)
+    return images / seconds
 
 
 def build_e2e_runner(path, args, device, work_dir):
@@ -747,10 +771,10 @@ def print_tables(report: Dict[str, object]) -> None:
     if report.get('e2e'):
         print('\nRunner training loop (tools/train.py) on synthetic data:')
         e = report['e2e']
-        _table(('config', 'batch', 'iters', 'compile', 'img/s', 'data wait ms/iter',
-                'CUDA syncs/iter'), [[
+        _table(('config', 'batch', 'iters', 'compile', 'img/s', 'loader alone img/s',
+                'data wait ms/iter', 'CUDA syncs/iter'), [[
             osp.basename(r['config']), str(r['batch_size']), str(r['iters']),
-            str(r['compile']), fmt(r['img_s'], '.0f'),
+            str(r['compile']), fmt(r['img_s'], '.0f'), fmt(r.get('loader_img_s'), '.0f'),
             fmt(r['data_wait_s'] * 1e3, '.1f') if 'data_wait_s' in r else '-',
             fmt(r.get('cuda_syncs_per_iter'), '.1f')] for r in e])
         if len(e) == 2:

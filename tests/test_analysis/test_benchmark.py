@@ -119,6 +119,7 @@ def test_e2e_mode_runs_the_runner_on_cpu(tmp_path, capsys):
         assert r['iters'] == 2 and r['batch_size'] == 2 and r['img_s'] > 0
         assert r['img_s'] == pytest.approx(r['iters'] * r['batch_size'] / r['seconds'])
         assert 0 <= r['data_wait_s'] < r['seconds'] / r['iters']
+        assert r['loader_img_s'] > 0
         assert r['cuda_syncs_per_iter'] is None  # counted on CUDA only
         # the profiled iterations come after the timed ones: every phase once an iteration
         p = r['profile']
