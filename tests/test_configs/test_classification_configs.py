@@ -85,6 +85,7 @@ def test_official_recipe_adds_repeated_augmentation_and_ema(arm):
     hook = HOOKS.build(cfg.custom_hooks[1])
     assert type(hook).__module__.startswith('mmpretrain')  # the one with evaluate_on_*
     assert hook.evaluate_on_origin and not hook.evaluate_on_ema
+    assert hook.ema_cfg['type'] == 'ForeachExponentialMovingAverage'
     # time constant in epochs: DeiT on ImageNet (1,251 iterations an epoch) vs this config
     iters_per_epoch = 50_000 // cfg.train_dataloader.batch_size // 8 + 1  # 8 GPUs, as named
     deit_epochs = 1 / 4e-5 / 1251

@@ -1,0 +1,3 @@
+from .foreach_ema import ForeachExponentialMovingAverage
+
+__all__ = ['ForeachExponentialMovingAverage']
