@@ -14,6 +14,8 @@ BCCD = osp.join(REPO, 'configs/detection/detr/'
 CAMVID = osp.join(REPO, 'configs/segmentation/linear/'
                   'linear_deit-tiny-life_1xb8-10k_camvid-352x480.py')
 DEMO = osp.join(REPO, 'configs/classification/demo/deit-tiny-life_p8_1xb32_digits-demo.py')
+OFFICIAL = osp.join(REPO, 'configs/classification/deit/deit-tiny-life_p4_8xb64-official_cifar10.py')
+RESNET = osp.join(REPO, 'configs/classification/resnet/resnet18_1xb128_cifar10.py')
 
 
 def parse(*pairs):
@@ -81,6 +83,11 @@ def test_new_constructor_argument_and_plus_prefix(cifar):
               'randomness.seed=2']),
     (DEMO, ['train_cfg.max_epochs=20', 'train_cfg.val_interval=20', 'param_scheduler.1.end=20',
             'default_hooks.checkpoint.interval=20']),
+    # the official recipe, validating the EMA too (a hook of a list, by index)
+    (OFFICIAL, ['train_cfg.max_epochs=300', 'default_hooks.checkpoint.interval=1',
+                'custom_hooks.1.evaluate_on_ema=True']),
+    (RESNET, ['optim_wrapper.dtype=bfloat16', 'train_dataloader.num_workers=7',
+              'val_dataloader.batch_size=1000', 'default_hooks.logger.interval=50']),
 ])
 def test_the_repos_own_overrides_pass(config, options):
     """tools/dev/real_data.sh, tools/dev/multi_gpu.sh and tools/demo.py pass these."""

@@ -8,6 +8,7 @@
 #   tools/dev/real_data.sh data             # data/*.tar.xz (or its split parts *.tar.xz.part-*)
 #                                           # -> /tmp/mmlife_data, linked under data/
 #   tools/dev/real_data.sh start cifar bccd camvid   # both arms of each, in the background (setsid)
+#   tools/dev/real_data.sh start resnet18   # ResNet-18 on CIFAR-10, the paper's CNN recipe
 #   tools/dev/real_data.sh start imagenette # DeiT-T and DeiT-T-LIFE classifiers on Imagenette
 #   tools/dev/real_data.sh pretrain         # their last checkpoints -> pretrain/*_imagenette_backbone.pth
 #   tools/dev/real_data.sh start groceries  # the six DETR variants from random init on Groceries
@@ -205,6 +206,15 @@ start)
                     default_hooks.checkpoint.interval=10 default_hooks.logger.interval=20 \
                     randomness.seed="$SEED"
             done ;;
+        resnet18)
+            # the CNN reference of Table 1: ResNet-18 with the paper's CNN recipe (SGD, batch 128,
+            # the config's 200 epochs)
+            launch "cifar10_resnet18$SUFFIX" configs/classification/resnet/resnet18_1xb128_cifar10.py \
+                --amp --cfg-options optim_wrapper.dtype=bfloat16 \
+                train_dataloader.num_workers="$CIFAR_WORKERS" \
+                val_dataloader.batch_size=1000 val_dataloader.num_workers=2 \
+                default_hooks.checkpoint.interval=10 default_hooks.logger.interval=50 \
+                randomness.seed="$SEED" ;;
         bccd)
             for arm in deit-tiny_encdec-linear deit-tiny-life_encdec-life; do
                 launch "bccd_$arm$SUFFIX" "configs/detection/detr/detr_${arm}_1xb4-300e_bccd-512x512.py" \
