@@ -14,6 +14,11 @@ file keeps exactly those keys (prefix included, so the same ``init_cfg`` reads i
 official mmpretrain checkpoint) and drops the head and the training state, about a third of the
 size of the classifier checkpoint.
 
+A classifier trained with mmengine's ``EMAHook`` (the ``*-official_cifar10.py`` configs) saves
+the average of the weights as ``state_dict`` (mmengine's convention, for deployment) and the
+trained weights in ``ema_state_dict`` (keys ``module.*``); ``weights='trained'`` converts those,
+the ones the training logs validated.
+
 The position embedding stays at the classifier's grid (14 x 14 for 224 px and patch 16): the
 backbone (mmpretrain's ``VisionTransformer._prepare_pos_embed``, a ``load_state_dict`` pre-hook)
 resizes it to its own grid when it loads, e.g. 32 x 32 for a 512 x 512 DETR input.
@@ -28,13 +33,40 @@ import torch
 _META_TYPES = (bool, int, float, str)
 
 
-def classifier_to_backbone(checkpoint: Mapping, prefix: str = 'backbone.') -> dict:
+def trained_weights(checkpoint: Mapping) -> Dict[str, torch.Tensor]:
+    """The trained weights of a checkpoint saved with mmengine's ``EMAHook``.
+
+    mmengine's ``EMAHook`` swaps the two before saving: ``state_dict`` holds the moving average,
+    ``ema_state_dict`` the trained model under ``module.`` (and the average's ``steps``).
+
+    Raises:
+        ValueError: when the checkpoint has no ``ema_state_dict`` (trained without an EMA: its
+            ``state_dict`` is the trained weights), or its keys do not match ``state_dict``'s.
+    """
+    if 'ema_state_dict' not in checkpoint:
+        raise ValueError('The checkpoint has no ema_state_dict (it was trained without EMAHook): '
+                         'its state_dict holds the trained weights; use weights="state_dict".')
+    trained = OrderedDict((k[len('module.'):], v) for k, v in checkpoint['ema_state_dict'].items()
+                          if k.startswith('module.'))
+    state = checkpoint.get('state_dict', {})
+    if set(trained) != set(state):
+        raise ValueError(f'ema_state_dict does not match state_dict: {len(trained)} against '
+                         f'{len(state)} keys (first differing: '
+                         f'{sorted(set(trained) ^ set(state))[:3]})')
+    return trained
+
+
+def classifier_to_backbone(checkpoint: Mapping, prefix: str = 'backbone.',
+                           weights: str = 'state_dict') -> dict:
     """The backbone part of a classifier checkpoint, in the layout ``init_cfg`` reads.
 
     Args:
         checkpoint (Mapping): a loaded mmengine checkpoint (a dict with ``state_dict``) or a bare
             state dict.
         prefix (str): the backbone's key prefix in the classifier. Defaults to ``'backbone.'``.
+        weights (str): ``'state_dict'`` (the checkpoint's ``state_dict``: the EMA when trained
+            with ``EMAHook``) or ``'trained'`` (the trained weights of an ``EMAHook`` run, see
+            :func:`trained_weights`). Defaults to ``'state_dict'``.
 
     Returns:
         dict: ``dict(state_dict=..., meta=...)``: the ``prefix``-keys of the state dict (prefix
@@ -47,7 +79,10 @@ def classifier_to_backbone(checkpoint: Mapping, prefix: str = 'backbone.') -> di
     """
     if not isinstance(checkpoint, Mapping):
         raise TypeError(f'expected a checkpoint dict, got {type(checkpoint).__name__}')
-    state = checkpoint.get('state_dict', checkpoint)
+    if weights not in ('state_dict', 'trained'):
+        raise ValueError(f"weights must be 'state_dict' or 'trained', got {weights!r}")
+    state = (trained_weights(checkpoint) if weights == 'trained'
+             else checkpoint.get('state_dict', checkpoint))
     kept = OrderedDict((k, v) for k, v in state.items() if k.startswith(prefix))
     if not kept:
         raise ValueError(
@@ -58,6 +93,8 @@ def classifier_to_backbone(checkpoint: Mapping, prefix: str = 'backbone.') -> di
     if bad:
         raise ValueError(f'Backbone entries that are not tensors: {bad[:5]}')
     meta = {k: v for k, v in checkpoint.get('meta', {}).items() if isinstance(v, _META_TYPES)}
+    if 'ema_state_dict' in checkpoint:
+        meta['weights'] = 'trained' if weights == 'trained' else 'ema'
     return dict(state_dict=kept, meta=meta)
 
 
@@ -87,7 +124,8 @@ def check_backbone_loads(state_dict: Mapping, backbone_cfg: dict,
 
 
 def convert_classifier_checkpoint(src: str, dst: str, prefix: str = 'backbone.',
-                                  check_config: Optional[str] = None) -> Dict[str, List[str]]:
+                                  check_config: Optional[str] = None,
+                                  weights: str = 'state_dict') -> Dict[str, List[str]]:
     """Read the classifier checkpoint ``src``, write its backbone init file to ``dst``.
 
     Args:
@@ -97,6 +135,7 @@ def convert_classifier_checkpoint(src: str, dst: str, prefix: str = 'backbone.',
         check_config (str, optional): a detection or segmentation config whose backbone must
             load the result strictly (see :func:`check_backbone_loads`); nothing is written if
             it does not.
+        weights (str): ``'state_dict'`` or ``'trained'``, see :func:`classifier_to_backbone`.
 
     Returns:
         dict: ``kept`` and ``dropped`` state-dict keys, and the ``dropped_entries`` of the
@@ -109,7 +148,7 @@ def convert_classifier_checkpoint(src: str, dst: str, prefix: str = 'backbone.',
     if osp.abspath(src) == osp.abspath(dst):
         raise ValueError(f'{dst}: the output would overwrite the classifier checkpoint')
     checkpoint = CheckpointLoader.load_checkpoint(src, map_location='cpu')
-    converted = classifier_to_backbone(checkpoint, prefix)
+    converted = classifier_to_backbone(checkpoint, prefix, weights)
     if check_config is not None:
         from mmengine.config import Config
         check_backbone_loads(converted['state_dict'],

@@ -133,3 +133,55 @@ def test_bad_inputs(tmp_path, tool):
     # a bare state dict is accepted too
     out = classifier_to_backbone({'backbone.w': torch.ones(1), 'head.w': torch.ones(1)})
     assert list(out['state_dict']) == ['backbone.w'] and out['meta'] == {}
+
+
+def ema_run_checkpoint(path):
+    """A checkpoint as mmengine's EMAHook saves it (the average in state_dict, the trained
+    weights in ema_state_dict), and the trained and averaged backbone weights."""
+    from mmengine.hooks import EMAHook
+    torch.manual_seed(0)
+    model = torch.nn.Module()
+    model.backbone, model.head = torch.nn.Linear(3, 4), torch.nn.Linear(4, 2)
+    hook = EMAHook(momentum=0.5)
+    runner = type('R', (), {'model': model})()
+    hook.before_run(runner)
+    for _ in range(3):  # train a little, averaging as the hook does after each iteration
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(1.0)
+        hook.ema_model.update_parameters(model)
+    trained = {k: v.clone() for k, v in model.state_dict().items()}
+    averaged = {k: v.clone() for k, v in hook.ema_model.module.state_dict().items()}
+    checkpoint = dict(state_dict=model.state_dict(), meta=dict(epoch=3))
+    hook.before_save_checkpoint(runner, checkpoint)
+    torch.save(checkpoint, path)
+    return trained, averaged
+
+
+def test_ema_checkpoint_converts_the_ema_or_the_trained_weights(tmp_path, tool):
+    src = tmp_path / 'epoch_3.pth'
+    trained, averaged = ema_run_checkpoint(src)
+    assert not torch.equal(trained['backbone.weight'], averaged['backbone.weight'])
+    for weights, expected in (('state_dict', averaged), ('trained', trained)):
+        dst = tmp_path / f'{weights}.pth'
+        tool.main([str(src), str(dst), '--weights', weights])
+        out = torch.load(dst, map_location='cpu', weights_only=True)
+        assert sorted(out['state_dict']) == ['backbone.bias', 'backbone.weight']
+        for k, v in out['state_dict'].items():
+            assert torch.equal(v, expected[k]), (weights, k)
+        assert out['meta']['weights'] == {'state_dict': 'ema', 'trained': 'trained'}[weights]
+
+
+def test_trained_weights_need_an_ema_checkpoint(converted):
+    from mmengine.runner import CheckpointLoader
+
+    import mmlife.utils.checkpoint  # noqa: F401  (weights_only loading with mmengine's types)
+    from mmlife.utils.convert import classifier_to_backbone, trained_weights
+    checkpoint = CheckpointLoader.load_checkpoint(converted[False][0], map_location='cpu')
+    with pytest.raises(ValueError, match='no ema_state_dict.*trained without EMAHook'):
+        classifier_to_backbone(checkpoint, weights='trained')
+    with pytest.raises(ValueError, match="weights must be 'state_dict' or 'trained'"):
+        classifier_to_backbone(checkpoint, weights='ema')
+    mismatched = dict(checkpoint, ema_state_dict={'module.backbone.other': torch.zeros(1)})
+    with pytest.raises(ValueError, match='does not match state_dict'):
+        trained_weights(mismatched)

@@ -116,11 +116,14 @@ launch() {  # launch NAME CONFIG [train.py args..., ending with --cfg-options ..
 }
 
 cast_weights() {  # cast_weights SRC DST half|float: the state dict's float tensors cast, plain meta kept
+    # (of an EMAHook run, the trained weights, which its logs validated, not the EMA)
     $PY - "$@" <<'PY'
 import sys, torch
 import mmlife  # noqa: F401  (the checkpoint allowlist)
+from mmlife.utils.convert import trained_weights
 ckpt = torch.load(sys.argv[1], map_location='cpu', weights_only=True)
-state = ckpt.get('state_dict', ckpt)  # a checkpoint, or a bare state dict
+# a checkpoint (of an EMAHook run: its trained weights), or a bare state dict
+state = trained_weights(ckpt) if 'ema_state_dict' in ckpt else ckpt.get('state_dict', ckpt)
 meta = {k: v for k, v in ckpt.get('meta', {}).items() if isinstance(v, (int, float, str))}
 torch.save({'state_dict': {k: getattr(v, sys.argv[3])() if v.is_floating_point() else v
                            for k, v in state.items()}, 'meta': meta}, sys.argv[2])

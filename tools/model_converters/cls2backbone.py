@@ -6,7 +6,8 @@ r"""Turn an mmpretrain classifier checkpoint into a backbone init file for detec
 
 Keeps the ``backbone.*`` weights (prefix kept: the ``*-pre`` configs load them with
 ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``), drops the head and the
-training state. The position embedding keeps the classifier's grid; the backbone resizes it when
+training state. A checkpoint of an ``EMAHook`` run (the ``*-official`` configs) holds the EMA
+as its weights; ``--weights trained`` takes the trained ones. The position embedding keeps the classifier's grid; the backbone resizes it when
 it loads. See :mod:`mmlife.utils.convert`.
 """
 import argparse
@@ -22,8 +23,12 @@ def main(argv=None):
     parser.add_argument('--check-config',
                         help='a detection/segmentation config whose backbone must load the result '
                         'with no missing or unexpected key (nothing is written otherwise)')
+    parser.add_argument('--weights', choices=['state_dict', 'trained'], default='state_dict',
+                        help='state_dict: the checkpoint\'s weights (the EMA of an EMAHook run); '
+                        'trained: the trained weights of an EMAHook run')
     args = parser.parse_args(argv)
-    summary = convert_classifier_checkpoint(args.src, args.dst, args.prefix, args.check_config)
+    summary = convert_classifier_checkpoint(args.src, args.dst, args.prefix, args.check_config,
+                                            args.weights)
     print(f'{args.dst}: {len(summary["kept"])} backbone tensors kept; dropped '
           f'{len(summary["dropped"])} other tensors ({", ".join(summary["dropped"][:4])}'
           f'{", ..." if len(summary["dropped"]) > 4 else ""}) and '
