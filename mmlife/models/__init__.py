@@ -8,9 +8,9 @@ from ..utils.model_index import register_classification_models
 from . import backbones
 from .backbones import *  # noqa: F401,F403
 from .layers import LIFE, GridQKV, split_channels
-from .utils import BatchLabelClsDataPreprocessor
+from .utils import BatchLabelClsDataPreprocessor, ConvTokenizer
 
 register_classification_models()
 
-__all__ = ['LIFE', 'GridQKV', 'split_channels', 'BatchLabelClsDataPreprocessor',
+__all__ = ['LIFE', 'GridQKV', 'split_channels', 'BatchLabelClsDataPreprocessor', 'ConvTokenizer',
            *backbones.__all__]

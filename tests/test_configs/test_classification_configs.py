@@ -93,6 +93,20 @@ def test_official_recipe_adds_repeated_augmentation_and_ema(arm):
     assert 1 / cfg.custom_hooks[1].momentum / iters_per_epoch == pytest.approx(deit_epochs, rel=0.05)
 
 
+@pytest.mark.parametrize('arm', ['deit-tiny', 'deit-tiny-life'])
+def test_convtok_configs_change_only_the_tokenizer(arm):
+    """The -convtok configs are their official-recipe config with a ConvTokenizer (same 8x8
+    grid) in place of the 4x4 patch embedding."""
+    cfg = Config.fromfile(osp.join(CFG_ROOT, 'deit', f'{arm}-convtok_p4_8xb64-official_cifar10.py'))
+    base = Config.fromfile(osp.join(CFG_ROOT, 'deit', f'{arm}_p4_8xb64-official_cifar10.py'))
+    tokenizer = cfg.model.backbone.pop('tokenizer')
+    assert tokenizer == dict(type='ConvTokenizer', channels=(64, ))
+    assert cfg.model == base.model
+    for key in ('train_dataloader', 'optim_wrapper', 'param_scheduler', 'train_cfg',
+                'custom_hooks'):
+        assert cfg[key] == base[key], key
+
+
 def fake_image(size, rng):
     # ImageNet-like data are not square and larger than the crop; small datasets are native
     shape = (size, size, 3) if size <= 64 else (size + 37, size + 61, 3)

@@ -32,7 +32,8 @@
 #                                           # last_checkpoint, so that RESUME=1 start continues
 #
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
-# CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone),
+# CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone;
+# "deit-tiny-convtok deit-tiny-life-convtok" with CIFAR_RECIPE=official: the convolutional tokenizer),
 # SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs), EXTRA (more --cfg-options
 # key=value of every run started, for an ablation) with TAG (appended to those runs' names).
 # GROCERIES_VAL (10: validation every so many epochs, random init and pre-trained),

@@ -1,6 +1,7 @@
 """DeiT with LIFE: mmpretrain's (Distilled)VisionTransformer with LIFE making Q, K, V."""
 from typing import Optional
 
+import torch.nn as nn
 from mmpretrain.models.backbones import DistilledVisionTransformer, VisionTransformer
 from mmpretrain.registry import MODELS
 
@@ -11,16 +12,34 @@ class _ViTLIFE(LIFEMixin):
     """``__init__`` shared by the ViT-family LIFE backbones below (put first in the bases)."""
 
     def __init__(self, arch='deit-base', *args, use_life: bool = True,
-                 life_cfg: Optional[dict] = None, **kwargs):
+                 life_cfg: Optional[dict] = None, tokenizer: Optional[dict] = None, **kwargs):
         if isinstance(arch, str) and arch.lower() not in self.arch_zoo:
             raise ValueError(f'Unknown arch {arch!r} for {type(self).__name__}; choose one of '
                              f'{sorted(self.arch_zoo)} or pass a dict')
         super().__init__(arch, *args, **kwargs)
+        if tokenizer is not None:
+            self.patch_embed = self._build_tokenizer(tokenizer, kwargs)
         self.python_float_drop_paths()
         self.use_life = use_life
         if use_life:
             self.install_life([layer.attn for layer in self.layers], self.patch_embed,
                               self.num_extra_tokens, life_cfg)
+
+    def _build_tokenizer(self, cfg: dict, kwargs: dict) -> nn.Module:
+        """The module that replaces the patch embedding; its grid must be the patches' grid,
+        which the position embedding was made for."""
+        cfg = dict(cfg)
+        cfg.setdefault('embed_dims', self.embed_dims)
+        cfg.setdefault('in_channels', kwargs.get('in_channels', 3))
+        cfg.setdefault('img_size', kwargs.get('img_size', 224))
+        tokenizer = MODELS.build(cfg)
+        if tuple(tokenizer.init_out_size) != tuple(self.patch_resolution):
+            raise ValueError(
+                f'tokenizer {cfg["type"]} makes a {tuple(tokenizer.init_out_size)} grid of '
+                f'img_size {cfg["img_size"]}, but patch_size {kwargs.get("patch_size", 16)} gives '
+                f'the position embedding a {tuple(self.patch_resolution)} grid: set patch_size to '
+                "the tokenizer's stride")
+        return tokenizer
 
 
 @MODELS.register_module()
@@ -35,6 +54,11 @@ class LIFEVisionTransformer(_ViTLIFE, VisionTransformer):
         use_life (bool): replace the QKV Linear by LIFE. Defaults to True.
         life_cfg (dict, optional): extra arguments of :class:`mmlife.models.LIFE`, e.g.
             ``dict(kernel_sizes=(1, 3, 5))``. ``bias`` follows ``qkv_bias`` unless given.
+        tokenizer (dict, optional): a module built from ``MODELS`` that replaces the patch
+            embedding, e.g. ``dict(type='ConvTokenizer')`` (:class:`mmlife.models.ConvTokenizer`);
+            its ``embed_dims``, ``in_channels`` and ``img_size`` default to the backbone's, and
+            its grid must be that of ``patch_size`` (4 for two stages). Defaults to None (the
+            stock patch embedding).
         *args, **kwargs: as ``mmpretrain.models.VisionTransformer``.
     """
 
