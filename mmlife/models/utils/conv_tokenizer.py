@@ -16,7 +16,8 @@ class ConvTokenizer(BaseModule):
     max-pool, stride 2]: the grid is the input's size halved once per stage (rounded up).
 
     A drop-in for a ViT's patch embedding (``LIFEVisionTransformer(tokenizer=...)``): it returns
-    ``(tokens, (H, W))`` and has ``init_out_size``, the grid of an ``img_size`` input. Two stages
+    ``(tokens, (H, W))`` and has mmcv ``PatchEmbed``'s ``init_input_size`` (``img_size``) and
+    ``init_out_size`` (the grid of an ``img_size`` input). Two stages
     give 32 x 32 images the 8 x 8 grid of 4 x 4 patches.
 
     Args:
@@ -55,6 +56,7 @@ class ConvTokenizer(BaseModule):
         self.stages = nn.Sequential(*stages)
         self.num_stages = len(widths) - 1
         size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        self.init_input_size = size
         self.init_out_size = self.out_size(size)
 
     def out_size(self, size: Sequence[int]) -> Tuple[int, int]:

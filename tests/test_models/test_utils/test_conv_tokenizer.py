@@ -36,6 +36,7 @@ def test_tokens_and_grid_match_torch_layers(size, grid):
     tokens, hw = tok(x)
     ref_tokens, ref_hw = reference(tok, x)
     assert hw == ref_hw == grid == tok.out_size(size) == tok.init_out_size
+    assert tok.init_input_size == size
     assert tokens.shape == (2, grid[0] * grid[1], 12)
     torch.testing.assert_close(tokens, ref_tokens)
 
