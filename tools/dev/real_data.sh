@@ -26,6 +26,8 @@
 #   tools/dev/real_data.sh collect DIR      # logs (one tarball), fp16 weights of the CIFAR runs,
 #                                           # the Imagenette backbones (pretrain/) as fp16
 #   tools/dev/real_data.sh fp32-pretrain    # data/*_imagenette_backbone_fp16.pth -> pretrain/
+#   tools/dev/real_data.sh stop [SECONDS]   # stop each run right after its next checkpoint
+#                                           # (runs saving one every epoch: the end of a session)
 #   tools/dev/real_data.sh pack-resume DIR  # each run's last checkpoint (weights, optimizer, EMA)
 #                                           # split into parts of at most PART_MB MiB in DIR
 #   tools/dev/real_data.sh unpack-resume    # data/<run>.pth.part-* -> $RUNS/<run>/ + its
@@ -302,6 +304,24 @@ start)
         *) echo "unknown task $task"; exit 2 ;;
         esac
     done ;;
+stop)
+    # stop each run of RUN_GLOB right after its next checkpoint (at most ${2:-60} s, then as it
+    # is), so that pack-resume loses no training: the run ends by SIGTERM, its loader workers too
+    for dir in "$RUNS"/${RUN_GLOB:-cifar10_*}/; do
+        name=$(basename "$dir")
+        old=$(cat "$dir/last_checkpoint" 2>/dev/null)
+        (
+            end=$((SECONDS + ${2:-60}))
+            while [ "$(cat "$dir/last_checkpoint" 2>/dev/null)" = "$old" ] && [ $SECONDS -lt $end ]; do
+                sleep 0.5
+            done
+            pkill -TERM -f -- "--work-dir $RUNS/$name( |\$)"
+            echo "$name: stopped after $(cat "$dir/last_checkpoint" 2>/dev/null)"
+        ) &
+    done
+    wait
+    sleep 5
+    echo "runs still training: $(n_runs)" ;;
 wait)
     end=$((SECONDS + ${2:-60}))
     while :; do
