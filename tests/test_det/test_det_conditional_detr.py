@@ -19,23 +19,26 @@ pytestmark = pytest.mark.usefixtures('single_thread')
 CONFIG_DIR = osp.join(REPO, 'configs', 'detection', 'conditional_detr')
 CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*.py')))
 NAME = re.compile(r'conditional-detr_(deit-tiny(?:-life)?)(-imagenette-pre)?_'
-                  r'(encdec-linear|encdec-life)_'
+                  r'(encdec|encdec-linear|encdec-life)_'
                   r'(1xb4-100e_bccd-512x512|1xb32-300e_bccd-512x512|1xb16-50e_groceries-320x320)\.py')
 LINEAR = osp.join(CONFIG_DIR,
                   'conditional-detr_deit-tiny_encdec-linear_1xb16-50e_groceries-320x320.py')
 
 
-def test_the_eight_configs():
-    """The random-init Groceries pair and the Imagenette-pre-trained pairs of Groceries and BCCD
-    (BCCD at batch 4 and with the batch-32 recipe): DeiT-T + EncDec-Linear against DeiT-T-LIFE +
-    EncDec-LIFE."""
+def test_the_twelve_configs():
+    """The six Table 2 variants from random init on Groceries (DeiT-T and DeiT-T-LIFE x
+    EncDec / EncDec-Linear / EncDec-LIFE, the variant naming the encoder's Q, K, V), and the
+    Imagenette-pre-trained pairs of Groceries and BCCD (BCCD at batch 4 and with the batch-32
+    recipe): DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE."""
     groups = {NAME.fullmatch(osp.basename(p)).groups() for p in CONFIGS}
+    expected = {(b, None, v, '1xb16-50e_groceries-320x320')
+                for b in ('deit-tiny', 'deit-tiny-life')
+                for v in ('encdec', 'encdec-linear', 'encdec-life')}
     pairs = (('deit-tiny', 'encdec-linear'), ('deit-tiny-life', 'encdec-life'))
-    expected = {(b, None, v, '1xb16-50e_groceries-320x320') for b, v in pairs}
     expected |= {(b, '-imagenette-pre', v, s) for b, v in pairs
                  for s in ('1xb4-100e_bccd-512x512', '1xb32-300e_bccd-512x512',
                            '1xb16-50e_groceries-320x320')}
-    assert groups == expected and len(CONFIGS) == 8
+    assert groups == expected and len(CONFIGS) == 12
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -47,7 +50,8 @@ def test_config_matches_its_name(path):
     assert model.type == 'LIFEConditionalDETR'
     assert model.bbox_head.type == 'BatchedMatchConditionalDETRHead'
     assert model.backbone.use_life == (backbone == 'deit-tiny-life')
-    assert model.encoder.layer_cfg.self_attn_cfg.qkv_proj == variant.split('-')[1]
+    qkv_proj = {'encdec': 'none', 'encdec-linear': 'linear', 'encdec-life': 'life'}
+    assert model.encoder.layer_cfg.self_attn_cfg.qkv_proj == qkv_proj[variant]
     # the Conditional DETR decoder's own attentions, no dropout
     dec = model.decoder.layer_cfg
     assert (dec.self_attn_cfg.cross_attn, dec.cross_attn_cfg.cross_attn) == (False, True)

@@ -162,8 +162,9 @@ def backbone_files(tmp_path_factory):
 
 def test_the_new_configs():
     names = [osp.basename(p) for p in NEW_CONFIGS]
-    # DETR: 6 Groceries random init, 2 x 2 Imagenette-pre-trained; Conditional DETR: 4 pairs
-    assert len(names) == 18, names
+    # DETR: 6 Groceries random init, 2 x 2 Imagenette-pre-trained; Conditional DETR: 6 Groceries
+    # random init, 3 Imagenette-pre-trained pairs
+    assert len(names) == 22, names
 
 
 @pytest.mark.parametrize('path', NEW_CONFIGS, ids=osp.basename)

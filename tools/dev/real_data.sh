@@ -42,7 +42,8 @@
 # IMAGENETTE_EPOCHS (100, the config's own), IMAGENETTE_BATCH (256; --auto-scale-lr scales the DeiT lr 5e-4 per 512 images to it),
 # IMAGENETTE_WORKERS (6), GROCERIES_EPOCHS (150, the config's),
 # GROCERIES_ARMS (the six "backbone_variant" names; pick some to re-run them alone), COND_ARMS
-# (the Conditional DETR pairs' "deit-tiny_encdec-linear deit-tiny-life_encdec-life"; pick one),
+# (the Conditional DETR pairs' "deit-tiny_encdec-linear deit-tiny-life_encdec-life"; pick one;
+# cond-groceries also takes the other four random-init variants, e.g. deit-tiny_encdec),
 # COND_GROCERIES_EPOCHS (50), COND_BCCD_EPOCHS (100) and COND_BCCD_B32_EPOCHS (300): the
 # Conditional DETR configs' own,
 # GPUS ("0 1": runs started by one call go to these GPUs in turn; unset: the default GPU).

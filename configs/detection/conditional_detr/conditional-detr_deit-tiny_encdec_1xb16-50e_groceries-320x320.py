@@ -1,0 +1,7 @@
+# Conditional DETR with a DeiT-T backbone (random init);
+# Groceries train -> val (test split for the final numbers); 320 x 320.
+# EncDec: Q, K, V of every encoder attention are the features themselves (pos. encoding added to
+# Q, K), no input projection; the Conditional DETR decoder projects its own.
+_base_ = './conditional-detr_deit-tiny_encdec-linear_1xb16-50e_groceries-320x320.py'
+
+model = dict(encoder=dict(layer_cfg=dict(self_attn_cfg=dict(qkv_proj='none'))))
