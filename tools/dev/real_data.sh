@@ -35,7 +35,8 @@
 #
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone;
-# "deit-tiny-convtok deit-tiny-life-convtok" with CIFAR_RECIPE=official: the convolutional tokenizer),
+# "deit-tiny-convtok deit-tiny-life-convtok" with CIFAR_RECIPE=official: the convolutional tokenizer;
+# "t2t-vit-12 t2t-vit-12-life", "swinv2-tiny-w8 swinv2-tiny-w8-life": those pairs, DeiT recipe),
 # SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs), EXTRA (more --cfg-options
 # key=value of every run started, for an ablation) with TAG (appended to those runs' names).
 # GROCERIES_VAL (10: validation every so many epochs, random init and pre-trained),
@@ -134,6 +135,19 @@ torch.save({'state_dict': {k: getattr(v, sys.argv[3])() if v.is_floating_point()
 PY
 }
 
+cifar_config() {  # the CIFAR-10 config of a CIFAR_ARMS name (DeiT, T2T-ViT-12 or SwinV2-T)
+    case $1 in
+        deit-*) echo "configs/classification/deit/$1_p4_8xb64${CIFAR_RECIPE_SUFFIX}_cifar10.py" ;;
+        *) [ -z "$CIFAR_RECIPE_SUFFIX" ] ||
+               { echo "CIFAR_RECIPE=official has DeiT configs only, not $1" >&2; return 1; }
+           case $1 in
+               t2t-vit-12*) echo "configs/classification/t2t_vit/$1_8xb64_cifar10.py" ;;
+               swinv2-tiny-w8*) echo "configs/classification/swinv2/$1_p1_8xb64_cifar10.py" ;;
+               *) echo "unknown CIFAR arm $1 (deit-*, t2t-vit-12*, swinv2-tiny-w8*)" >&2; return 1 ;;
+           esac ;;
+    esac
+}
+
 config_of() {  # the config a run was launched with (the word after tools/train.py, first line)
     awk 'NR == 1 {for (i = 1; i < NF; i++) if ($i == "tools/train.py") print $(i + 1)}' \
         "$1/command.txt"
@@ -204,8 +218,9 @@ start)
         case $task in
         cifar)
             for arm in $CIFAR_ARMS; do
-                launch "cifar10_$arm$SUFFIX" \
-                    "configs/classification/deit/${arm}_p4_8xb64${CIFAR_RECIPE_SUFFIX}_cifar10.py" --amp \
+                config=$(cifar_config "$arm") || exit 2
+                [ -f "$config" ] || { echo "$arm: no config $config (CIFAR_RECIPE?)"; exit 2; }
+                launch "cifar10_$arm$SUFFIX" "$config" --amp \
                     --cfg-options optim_wrapper.dtype=bfloat16 \
                     train_dataloader.batch_size=512 train_dataloader.num_workers="$CIFAR_WORKERS" \
                     val_dataloader.batch_size=1000 val_dataloader.num_workers=2 \
