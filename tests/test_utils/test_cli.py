@@ -16,6 +16,13 @@ CAMVID = osp.join(REPO, 'configs/segmentation/linear/'
 DEMO = osp.join(REPO, 'configs/classification/demo/deit-tiny-life_p8_1xb32_digits-demo.py')
 OFFICIAL = osp.join(REPO, 'configs/classification/deit/deit-tiny-life_p4_8xb64-official_cifar10.py')
 RESNET = osp.join(REPO, 'configs/classification/resnet/resnet18_1xb128_cifar10.py')
+T2T = osp.join(REPO, 'configs/classification/t2t_vit/t2t-vit-12-life_8xb64_cifar10.py')
+SWIN = osp.join(REPO, 'configs/classification/swinv2/swinv2-tiny-w8-life_p1_8xb64_cifar10.py')
+CIFAR_OPTIONS = ['optim_wrapper.dtype=bfloat16', 'train_dataloader.batch_size=512',
+                 'train_dataloader.num_workers=8', 'val_dataloader.batch_size=1000',
+                 'val_dataloader.num_workers=2', 'train_cfg.max_epochs=100',
+                 'train_cfg.val_interval=5', 'default_hooks.checkpoint.interval=10',
+                 'default_hooks.logger.interval=20', 'randomness.seed=0']
 
 
 def parse(*pairs):
@@ -70,11 +77,7 @@ def test_new_constructor_argument_and_plus_prefix(cifar):
 
 
 @pytest.mark.parametrize('config, options', [
-    (CIFAR, ['optim_wrapper.dtype=bfloat16', 'train_dataloader.batch_size=512',
-             'train_dataloader.num_workers=8', 'val_dataloader.batch_size=1000',
-             'val_dataloader.num_workers=2', 'train_cfg.max_epochs=100',
-             'train_cfg.val_interval=5', 'default_hooks.checkpoint.interval=10',
-             'default_hooks.logger.interval=20', 'randomness.seed=0']),
+    (CIFAR, CIFAR_OPTIONS), (T2T, CIFAR_OPTIONS), (SWIN, CIFAR_OPTIONS),
     (BCCD, ['train_cfg.max_epochs=300', 'train_cfg.val_interval=10', 'param_scheduler.0.end=300',
             'param_scheduler.0.milestones=[200]', 'default_hooks.checkpoint.interval=10',
             'randomness.seed=1']),
