@@ -8,9 +8,10 @@
 # Momentum: DeiT's decay 0.99996 (momentum 4e-5) averages over ~25,000 iterations, 20 of the
 # 300 epochs of ImageNet at batch 1024 (1,251 iterations an epoch). CIFAR-10 at batch 512 has
 # 98 iterations an epoch, 29,400 in all: that decay would average over 255 epochs, and the EMA
-# would lag far behind the trained weights. Momentum 5e-4 averages over 2,000 iterations, the
-# same 20 epochs. ForeachExponentialMovingAverage (mmlife.engine): mmengine's
-# ExponentialMovingAverage with one multi-tensor update per step instead of one per tensor.
+# lags far behind the trained weights (docs/results.md, "the weight EMA at DeiT's decay").
+# Momentum 5e-4 averages over 2,000 iterations, the same 20 epochs.
+# ForeachExponentialMovingAverage (mmlife.engine): mmengine's ExponentialMovingAverage with one
+# multi-tensor update per step instead of one per tensor.
 _base_ = './default_runtime.py'
 
 # (a list replaces the base's: the eager optimizer step hook is listed again)
