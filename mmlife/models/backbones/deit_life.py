@@ -18,27 +18,30 @@ class _ViTLIFE(LIFEMixin):
                              f'{sorted(self.arch_zoo)} or pass a dict')
         super().__init__(arch, *args, **kwargs)
         if tokenizer is not None:
-            self.patch_embed = self._build_tokenizer(tokenizer, kwargs)
+            self.patch_embed = self._build_tokenizer(tokenizer)
         self.python_float_drop_paths()
         self.use_life = use_life
         if use_life:
             self.install_life([layer.attn for layer in self.layers], self.patch_embed,
                               self.num_extra_tokens, life_cfg)
 
-    def _build_tokenizer(self, cfg: dict, kwargs: dict) -> nn.Module:
-        """The module that replaces the patch embedding; its grid must be the patches' grid,
-        which the position embedding was made for."""
+    def _build_tokenizer(self, cfg: dict) -> nn.Module:
+        """The module that replaces the stock patch embedding, with the stock one's input
+        channels and size by default; its grid must be the patches' grid, which the position
+        embedding was made for."""
+        stock = self.patch_embed
         cfg = dict(cfg)
         cfg.setdefault('embed_dims', self.embed_dims)
-        cfg.setdefault('in_channels', kwargs.get('in_channels', 3))
-        cfg.setdefault('img_size', kwargs.get('img_size', 224))
+        cfg.setdefault('in_channels', stock.projection.in_channels)
+        h, w = stock.init_input_size
+        cfg.setdefault('img_size', h if h == w else (h, w))
         tokenizer = MODELS.build(cfg)
-        if tuple(tokenizer.init_out_size) != tuple(self.patch_resolution):
+        if tuple(tokenizer.init_out_size) != tuple(stock.init_out_size):
             raise ValueError(
                 f'tokenizer {cfg["type"]} makes a {tuple(tokenizer.init_out_size)} grid of '
-                f'img_size {cfg["img_size"]}, but patch_size {kwargs.get("patch_size", 16)} gives '
-                f'the position embedding a {tuple(self.patch_resolution)} grid: set patch_size to '
-                "the tokenizer's stride")
+                f'img_size {cfg["img_size"]}, but patch_size {stock.projection.kernel_size[0]} '
+                f'gives the position embedding a {tuple(stock.init_out_size)} grid: set '
+                "patch_size to the tokenizer's stride")
         return tokenizer
 
 
