@@ -161,3 +161,38 @@ def convert_classifier_checkpoint(src: str, dst: str, prefix: str = 'backbone.',
                 dropped=[k for k in state if not k.startswith(prefix)],
                 dropped_entries=[k for k in checkpoint if k not in ('state_dict', 'meta')]
                 if 'state_dict' in checkpoint else [])
+
+
+def drop_ema(checkpoint: Mapping) -> dict:
+    """An ``EMAHook`` checkpoint without its moving average, to resume with a fresh one.
+
+    ``state_dict`` becomes the trained weights (:func:`trained_weights`) and ``ema_state_dict``
+    goes; the optimizer, schedulers, message hub and meta stay. Resumed from it, ``EMAHook``
+    (mmpretrain's and mmengine's) starts the average from the trained weights. For a run whose
+    EMA settings change at the resume (e.g. its momentum): the old average would carry over
+    otherwise. Training never reads the average, so the run goes on exactly as from the
+    original checkpoint.
+
+    Raises:
+        ValueError: when the checkpoint has no ``ema_state_dict`` (see :func:`trained_weights`).
+    """
+    out = dict(checkpoint)
+    out['state_dict'] = trained_weights(checkpoint)
+    del out['ema_state_dict']
+    out['meta'] = dict(out.get('meta', {}), ema_dropped=True)
+    return out
+
+
+def drop_ema_file(src: str, dst: str) -> int:
+    """Read the checkpoint ``src``, write :func:`drop_ema` of it to ``dst``; returns the number
+    of weight tensors."""
+    from mmengine.runner import CheckpointLoader
+
+    import mmlife.utils.checkpoint  # noqa: F401  (weights_only loading of local files)
+
+    if osp.abspath(src) == osp.abspath(dst):
+        raise ValueError(f'{dst}: the output would overwrite the checkpoint it is made from')
+    out = drop_ema(CheckpointLoader.load_checkpoint(src, map_location='cpu'))
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save(out, dst)
+    return len(out['state_dict'])

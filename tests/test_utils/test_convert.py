@@ -185,3 +185,43 @@ def test_trained_weights_need_an_ema_checkpoint(converted):
     mismatched = dict(checkpoint, ema_state_dict={'module.backbone.other': torch.zeros(1)})
     with pytest.raises(ValueError, match='does not match state_dict'):
         trained_weights(mismatched)
+
+
+def test_drop_ema_resumes_from_the_trained_weights(tmp_path):
+    """tools/model_converters/drop_ema.py: the trained weights become state_dict, the EMA goes,
+    and mmpretrain's EMAHook, resuming, starts its average from the trained weights."""
+    from mmpretrain.engine.hooks import EMAHook
+
+    tool = load_tool('tools', 'model_converters', 'drop_ema.py')
+    src, dst = tmp_path / 'epoch_3.pth', tmp_path / 'epoch_3_no_ema.pth'
+    trained, averaged = ema_run_checkpoint(src)
+    assert tool.main([str(src), str(dst)]) == len(trained)
+    out = torch.load(dst, map_location='cpu', weights_only=True)
+    assert 'ema_state_dict' not in out and out['meta'] == dict(epoch=3, ema_dropped=True)
+    assert sorted(out['state_dict']) == sorted(trained)
+    for k, v in out['state_dict'].items():
+        assert torch.equal(v, trained[k]), k
+
+    torch.manual_seed(1)  # a fresh model, as a resumed run builds it
+    model = torch.nn.Module()
+    model.backbone, model.head = torch.nn.Linear(3, 4), torch.nn.Linear(4, 2)
+    runner = type('R', (), {'model': model, '_resume': True})()
+    hook = EMAHook(momentum=5e-4)
+    hook.before_run(runner)
+    hook.after_load_checkpoint(runner, out)  # what Runner.resume calls, then loads state_dict
+    model.load_state_dict(out['state_dict'])
+    for k, v in hook.ema_model.module.state_dict().items():
+        assert torch.equal(v, trained[k]) and not torch.equal(v, averaged[k]), k
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, trained[k]), k
+
+
+def test_drop_ema_bad_inputs(tmp_path, converted):
+    tool = load_tool('tools', 'model_converters', 'drop_ema.py')
+    src = tmp_path / 'epoch_3.pth'
+    ema_run_checkpoint(src)
+    with pytest.raises(ValueError, match='overwrite'):
+        tool.main([str(src), str(src)])
+    with pytest.raises(ValueError, match='no ema_state_dict'):  # trained without EMAHook
+        tool.main([converted[False][0], str(tmp_path / 'out.pth')])
+    assert not (tmp_path / 'out.pth').exists()

@@ -81,6 +81,17 @@ def cifar(run, test_log=True):
     return {'Top 1 Accuracy': round(top1, 2)}, [f'{base}/train.log']
 
 
+def cifar_official(run, resumed_at):
+    """Top-1 of a 300-epoch official-recipe CIFAR-10 run (trained in two parts, resumed at epoch
+    ``resumed_at``): the trained weights' last validation (``accuracy/top1_origin``), which only
+    the second part logs."""
+    base = f'docs/logs/cifar10_official_300e/{run}'
+    top1 = last_val(osp.join(REPO, base, f'train_log_epochs{resumed_at}-300.json'),
+                    'accuracy/top1_origin')
+    return ({'Top 1 Accuracy': round(top1, 2)},
+            [f'{base}/train_epochs1-{resumed_at - 1}.log', f'{base}/train_epochs{resumed_at}-300.log'])
+
+
 def mean_miou(runs):
     """Test mIoU of CamVid runs (their folders under the repo), mean over the runs."""
     miou = [test_log_metrics(osp.join(REPO, r, 'test.log'))['mIoU'] for r in runs]
@@ -120,6 +131,12 @@ RUNS = {
                                    '100 of 300 epochs, 1 GPU x 512'),
     'deit-tiny-life_p4_8xb64_cifar10': (lambda: cifar('cifar10_deit-tiny-life'),
                                         '100 of 300 epochs, 1 GPU x 512'),
+    'deit-tiny_p4_8xb64-official_cifar10': (
+        lambda: cifar_official('cifar10_deit-tiny', 185),
+        '300 epochs (resumed at epoch 185), 1 GPU x 512, seed 0'),
+    'deit-tiny-life_p4_8xb64-official_cifar10': (
+        lambda: cifar_official('cifar10_deit-tiny-life', 149),
+        '300 epochs (resumed at epoch 149), 1 GPU x 512, seed 0'),
     'linear_deit-tiny_1xb8-10k_camvid-352x480': (lambda: camvid('deit-tiny'),
                                                  '8k of 10k iterations, mean of 3 seeds'),
     'linear_deit-tiny-life_1xb8-10k_camvid-352x480': (lambda: camvid('deit-tiny-life'),
@@ -197,6 +214,15 @@ def family_metafile(family, reuse):
     return path, dict(Collections=collections, Models=models)
 
 
+def log_label(i, path, n):
+    """The link text of a model's ``i``-th of ``n`` logs: a run trained in parts is named by the
+    epochs of each part (``train_epochs1-184.log``), several runs by their seed."""
+    part = re.search(r'train_epochs(\d+-\d+)\.log$', path)
+    if part:
+        return f'epochs {part.group(1)}'
+    return 'log' if n == 1 else f'seed {i}'
+
+
 def zoo_table(metafiles):
     """The model zoo tables (Markdown) of one task's metafiles, one per collection."""
     parts = []
@@ -212,8 +238,8 @@ def zoo_table(metafiles):
                 metrics = ', '.join(f'{k} {v:.2f}' for k, v in r['Metrics'].items())
                 result, budget = f"{r['Dataset']}: {metrics}", m['Training Budget']
                 logs = m['Training Log']
-                names = ['log'] if len(logs) == 1 else [f'seed {i}' for i in range(len(logs))]
-                log = ', '.join(f'[{n}](../../{p})' for n, p in zip(names, logs))
+                log = ', '.join(f'[{log_label(i, p, len(logs))}](../../{p})'
+                                for i, p in enumerate(logs))
             cfg = m['Config'].split('/', 2)[2]
             lines.append(f"| [{m['Name']}]({cfg}) | {md['Parameters'] / 1e6:.2f} | "
                          f"{md['FLOPs'] / 1e9:.2f} | {result} | {budget} | {log} |")
