@@ -1,7 +1,7 @@
 """Speed and memory of DeiT with LIFE against plain-QKV DeiT, side by side in one run.
 
     python tools/analysis_tools/benchmark.py [--modes eager compiled e2e host]
-        [--archs deit-tiny deit-small] [--settings 32 224] [--life-impl auto|reference|fast]
+        [--archs deit-tiny deit-small] [--settings 32 224] [--life-impl auto|reference|fast|tokens]
         [--out work_dirs/benchmark/benchmark.json]
     python tools/analysis_tools/benchmark.py --device cpu --smoke   # a tiny CPU run (CI)
 
@@ -20,7 +20,9 @@ Modes (``--modes``, any subset, in this order):
     :func:`maybe_compile`). Unless ``--no-micro``, a LIFE-only table times one LIFE against
     the ``nn.Linear(C, 3C)`` it replaces on the same tokens, for the DeiT rows and for
     ``--micro-extra`` rows: DETR's encoder grid (32 x 32 tokens, C = 256, a key padding mask)
-    and a SwinV2 window (8 x 8 tokens, C = 96, a batch of windows).
+    and a SwinV2 window (8 x 8 tokens, C = 96, a batch of windows). Its candidates are
+    ``nn.Linear``, the reference path, the fast path (on CUDA) and the ``tokens`` path (the
+    PyTorch formulation meant for ``torch.compile``).
 ``e2e``
     The training loop of ``tools/train.py``: mmengine's ``Runner`` built from the CIFAR-10
     DeiT configs (``--e2e-configs``, plain and LIFE) with the dataset replaced by
@@ -101,7 +103,8 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--amp', default=None, choices=['bf16', 'fp16', 'none'],
                         help='autocast dtype (default: bf16 on CUDA, none on CPU)')
-    parser.add_argument('--life-impl', default=None, choices=['auto', 'reference', 'fast'],
+    parser.add_argument('--life-impl', default=None,
+                        choices=['auto', 'reference', 'fast', 'tokens'],
                         help='LIFE implementation (default: $MMLIFE_LIFE_IMPL, else auto)')
     parser.add_argument('--warmup', type=int, default=10)
     parser.add_argument('--steps', type=int, default=10, help='steps per timing')
@@ -379,6 +382,7 @@ def measure_life_only(embed_dims, tokens_hw, batch, args, device, timer, extra=1
     candidates = ['linear', 'reference']
     if fast_path_unavailable(x) is None:
         candidates.append('fast')
+    candidates.append('tokens')
     autocast = dict(device_type=device.type, dtype=dtype or torch.float32,
                     enabled=dtype is not None)
 
@@ -755,10 +759,10 @@ def print_tables(report: Dict[str, object]) -> None:
                 f"{m['hw'][0]}x{m['hw'][1]}+{m['extra']}{' mask' if m['mask'] else ''}",
                 str(m['batch_size'])] + [
                     fmt(get(k, f), '.3f') for f in ('fwd_s', 'fwd_bwd_s', 'host_fwd_bwd_s')
-                    for k in ('linear', 'reference', 'fast')])
+                    for k in ('linear', 'reference', 'fast', 'tokens')])
         _table(('mode', 'row', 'C', 'tokens', 'batch', 'Linear fwd', 'ref fwd', 'fast fwd',
-                'Linear fwd+bwd', 'ref fwd+bwd', 'fast fwd+bwd', 'host Linear', 'host ref',
-                'host fast'), lines)
+                'tok fwd', 'Linear fwd+bwd', 'ref fwd+bwd', 'fast fwd+bwd', 'tok fwd+bwd',
+                'host Linear', 'host ref', 'host fast', 'host tok'), lines)
     if report.get('host'):
         print('\nHost time of one fwd+bwd on one image (us; CPU tensors, fast path with its '
               'kernel launches prepared but not issued):')

@@ -33,7 +33,7 @@ def test_smoke_run_on_cpu(tmp_path, capsys):
         ('detr', 256, True, 0)
     assert (swin['row'], swin['embed_dims'], swin['hw']) == ('swinv2', 96, [8, 8])
     for m in saved['micro']:
-        assert set(m['times']) == {'linear', 'reference'}  # no fast path on a CPU
+        assert set(m['times']) == {'linear', 'reference', 'tokens'}  # no fast path on a CPU
         assert all(t['fwd_bwd_s'] > 0 for t in m['times'].values())
     assert saved['env']['device'] == 'cpu'
     printed = capsys.readouterr().out
@@ -41,7 +41,8 @@ def test_smoke_run_on_cpu(tmp_path, capsys):
     assert '| eager | detr | 256 | 4x4+0 mask | 1 |' in printed
 
 
-def test_compiled_mode_compiles_each_callable_once(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize('life_impl', [None, 'tokens'])
+def test_compiled_mode_compiles_each_callable_once(tmp_path, capsys, monkeypatch, life_impl):
     # both arms through torch.compile ('aot_eager' needs no C++ compiler). Every compiled
     # callable must see one grad mode and one input shape, so dynamo compiles one frame per
     # callable: a callable used with and without grad, or on two batch sizes, recompiles, and a
@@ -62,15 +63,18 @@ def test_compiled_mode_compiles_each_callable_once(tmp_path, capsys, monkeypatch
     # batch 3: the LIFE-only host timing on 2 images is another input shape
     report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'compiled', '--archs',
                          'deit-tiny', '--settings', '32', '--micro-extra', '--batch-size', '3',
-                         '--compile-backend', 'aot_eager', '--out', str(out)])
+                         '--compile-backend', 'aot_eager', '--out', str(out)] +
+                        (['--life-impl', life_impl] if life_impl else []))
     assert dict(counters['frames']) == dict(total=len(made), ok=len(made))
-    # plain and LIFE: train + infer; LIFE-only: Linear and reference x (fwd, fwd_bwd, host)
-    assert len(made) == 2 * 2 + 2 * 3
+    # plain and LIFE: train + infer; LIFE-only: Linear, reference and tokens x (fwd, fwd_bwd,
+    # host)
+    assert len(made) == 2 * 2 + 3 * 3
     assert not counters['graph_break']
     (row, ) = report['rows']
     assert row['mode'] == 'compiled' and row['train_ratio'] > 0 and row['infer_ratio'] > 0
     (micro, ) = report['micro']
     assert micro['mode'] == 'compiled' and micro['times']['reference']['fwd_bwd_s'] > 0
+    assert micro['times']['tokens']['fwd_bwd_s'] > 0
     assert json.load(open(out))['compile_backend'] == 'aot_eager'
     assert '| compiled | deit-tiny | 16px/p4 | 3 |' in capsys.readouterr().out
 

@@ -1,4 +1,4 @@
-"""Which LIFE implementation runs: ``'auto'``, ``'reference'`` or ``'fast'``.
+"""Which LIFE implementation runs: ``'auto'``, ``'reference'``, ``'fast'`` or ``'tokens'``.
 
 Chosen per call by :func:`use_fast_path`: ``LIFE(..., impl=...)`` if given, else the
 environment variable ``MMLIFE_LIFE_IMPL``, else ``'auto'``. ``'auto'`` takes the fast Triton
@@ -7,13 +7,17 @@ the model is not being scripted or traced by TorchScript; under ``torch.compile`
 is traced as the custom op ``mmlife::life_forward`` (see ``life_autograd``).
 :data:`AUTO_PICKS_FAST` is the switch that lets ``'auto'`` take the kernels. ``'reference'``
 always takes the PyTorch path; ``'fast'`` takes the kernels or raises saying why it cannot.
+``'tokens'`` is the PyTorch path with each depthwise conv written as a sum of shifted slices of
+the token-major map (no layout change, no cuDNN): slow in eager mode, it is meant for
+``torch.compile``, whose inductor fuses each conv and its backward into a few kernels around
+cuBLAS's point-wise matmuls (see ``LIFE._depthwise_tokens``).
 """
 import os
 from typing import Optional
 
 import torch
 
-IMPLS = ('auto', 'reference', 'fast')
+IMPLS = ('auto', 'reference', 'fast', 'tokens')
 ENV_VAR = 'MMLIFE_LIFE_IMPL'
 
 # Whether 'auto' picks the kernels on CUDA: every GPU test of
@@ -79,7 +83,7 @@ def fast_path_unavailable(x: torch.Tensor) -> Optional[str]:
 def use_fast_path(impl: Optional[str], x: torch.Tensor) -> bool:
     """Whether LIFE should run on the fast path for input ``x`` (see the module docstring)."""
     chosen = resolve_impl(impl)
-    if chosen == 'reference' or (chosen == 'auto' and not AUTO_PICKS_FAST):
+    if chosen in ('reference', 'tokens') or (chosen == 'auto' and not AUTO_PICKS_FAST):
         return False
     why = fast_path_unavailable(x)
     if chosen == 'fast' and why is not None:

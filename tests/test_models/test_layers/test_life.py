@@ -45,29 +45,36 @@ def reference_life(life, x, hw_shape, num_extra_tokens, mask=None):
     return torch.cat(q + k + v, dim=-1)
 
 
-def make_life(C=12, kernel_sizes=(1, 3, 5), bias=True, dtype=torch.float32, seed=0):
+def make_life(C=12, kernel_sizes=(1, 3, 5), bias=True, dtype=torch.float32, seed=0, impl=None):
     torch.manual_seed(seed)
-    life = LIFE(C, kernel_sizes=kernel_sizes, bias=bias).to(dtype)
+    life = LIFE(C, kernel_sizes=kernel_sizes, bias=bias, impl=impl).to(dtype)
     with torch.no_grad():  # non-trivial biases, so that a missing bias shows
         for p in life.parameters():
             p.normal_(0, 0.3)
     return life
 
 
+# the two PyTorch implementations: nn.Conv2d on (B, C, H, W) maps, and shifted sums on the
+# token-major map (for torch.compile)
+PYTORCH_IMPLS = ['reference', 'tokens']
+
+
 @pytest.mark.parametrize('num_extra', [0, 1, 2])
 @pytest.mark.parametrize('hw', [(3, 4), (4, 4), (5, 2)])
 @pytest.mark.parametrize('bias', [True, False])
-def test_matches_reference(num_extra, hw, bias):
-    life = make_life(bias=bias)
+@pytest.mark.parametrize('impl', PYTORCH_IMPLS)
+def test_matches_reference(num_extra, hw, bias, impl):
+    life = make_life(bias=bias, impl=impl)
     x = torch.randn(2, num_extra + hw[0] * hw[1], 12)
     out = life(x, hw, num_extra)
     assert out.shape == (2, x.shape[1], 36)
     torch.testing.assert_close(out, reference_life(life, x, hw, num_extra), rtol=1e-5, atol=1e-5)
 
 
-def test_uneven_split_matches_reference():
+@pytest.mark.parametrize('impl', PYTORCH_IMPLS)
+def test_uneven_split_matches_reference(impl):
     # DETR-like width not divisible by 3 scales: shares (3, 3, 2) of each of Q, K, V
-    life = make_life(C=8)
+    life = make_life(C=8, impl=impl)
     assert life.split == (3, 3, 2) and split_channels(256, 3) == (86, 85, 85)
     x = torch.randn(1, 1 + 12, 8)
     out = life(x, (3, 4), 1)
@@ -136,8 +143,9 @@ def test_extra_tokens_use_every_scale(num_extra):
     torch.testing.assert_close(out[:, :num_extra, C:2 * C], torch.cat(expect_k, -1))
 
 
-def test_gradcheck_float64():
-    life = make_life(C=6, dtype=torch.float64)
+@pytest.mark.parametrize('impl', PYTORCH_IMPLS)
+def test_gradcheck_float64(impl):
+    life = make_life(C=6, dtype=torch.float64, impl=impl)
     x = torch.randn(2, 1 + 3 * 4, 6, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: life(t, (3, 4), 1), (x, ))
     mask = torch.zeros(2, 12, dtype=torch.bool)
@@ -145,9 +153,10 @@ def test_gradcheck_float64():
     assert torch.autograd.gradcheck(lambda t: life(t, (3, 4), 1, mask), (x, ))
 
 
-def test_padding_mask_equals_unpadded_input():
+@pytest.mark.parametrize('impl', PYTORCH_IMPLS)
+def test_padding_mask_equals_unpadded_input(impl):
     """A padded image gives, on its valid tokens, what the unpadded image gives."""
-    life = make_life(C=6)
+    life = make_life(C=6, impl=impl)
     h, w, H, W = 3, 4, 5, 6
     valid = torch.randn(1, 1 + h * w, 6)
     padded = torch.randn(1, 1 + H * W, 6) * 100  # garbage in the padding
@@ -163,6 +172,53 @@ def test_padding_mask_equals_unpadded_input():
     torch.testing.assert_close(out[:, :1], expect[:, :1])
     torch.testing.assert_close(out, reference_life(life, padded, (H, W), 1, mask.flatten(1)),
                                rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
+def test_tokens_impl_equals_reference_impl_with_its_gradients(dtype):
+    """'tokens' against 'reference' (same weights): float64 gradients equal to rounding; under
+    bf16 autocast the same output dtype and an error of the reference path's own order."""
+    ref = make_life(C=12, dtype=torch.float64, impl='reference')
+    tok = make_life(C=12, dtype=torch.float64, impl='tokens')
+    x = torch.randn(2, 2 + 5 * 3, 12, dtype=torch.float64, requires_grad=True)
+    mask = torch.zeros(2, 5, 3, dtype=torch.bool)
+    mask[0, 3:] = True
+    g = torch.randn(2, 2 + 5 * 3, 36, dtype=torch.float64)
+    grads = {}
+    for life in (ref, tok):
+        out = life(x, (5, 3), 2, mask)
+        grads[life.impl] = torch.autograd.grad(out, [x] + list(life.parameters()), g)
+    for a, b in zip(grads['reference'], grads['tokens']):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
+    exact = ref(x, (5, 3), 2, mask)
+    errors = {}
+    for life in (ref, tok):
+        low = make_life(C=12, dtype=torch.float32, impl=life.impl)
+        with torch.autocast('cpu', dtype=dtype, enabled=dtype != torch.float32):
+            out = low(x.float(), (5, 3), 2, mask)
+        assert out.dtype == dtype
+        errors[life.impl] = ((out.double() - exact).norm() / exact.norm()).item()
+    assert errors['tokens'] <= 1.5 * errors['reference'] + 1e-6, errors
+
+
+def test_tokens_impl_compiles_to_the_eager_result():
+    """torch.compile (inductor, one graph) of the 'tokens' path gives its eager output and
+    gradients, with extra tokens and a padding mask."""
+    life = make_life(C=12, impl='tokens')
+    x = torch.randn(2, 1 + 4 * 4, 12, requires_grad=True)
+    mask = torch.zeros(2, 16, dtype=torch.bool)
+    mask[1, 12:] = True
+    g = torch.randn(2, 17, 36)
+
+    def fwd_bwd(fn):
+        out = fn(x, (4, 4), 1, mask)
+        return [out] + list(torch.autograd.grad(out, [x] + list(life.parameters()), g))
+
+    torch._dynamo.reset()
+    eager = fwd_bwd(life)
+    compiled = fwd_bwd(torch.compile(life, fullgraph=True))
+    for a, b in zip(eager, compiled):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
 def test_any_batch_and_non_square():

@@ -235,6 +235,17 @@ def test_auto_and_reference_use_pytorch_on_cpu(monkeypatch):
     LIFE(12)(x, (2, 2), 1)  # runs on the reference path
 
 
+def test_tokens_impl_never_takes_the_kernels(monkeypatch):
+    monkeypatch.setenv(life_fast.ENV_VAR, 'Tokens')  # the variable is case-insensitive
+    x = torch.randn(1, 1 + 4, 12)
+    assert life_fast.resolve_impl() == 'tokens'
+    assert not life_fast.use_fast_path(None, x)
+    assert not life_fast.use_fast_path('tokens', x.cuda() if torch.cuda.is_available() else x)
+    life, ref = LIFE(12), LIFE(12, impl='reference')
+    ref.load_state_dict(life.state_dict())
+    torch.testing.assert_close(life(x, (2, 2), 1), ref(x, (2, 2), 1))
+
+
 @pytest.mark.skipif(os.environ.get('TRITON_INTERPRET') == '1', reason='interpreter runs on CPU')
 def test_forcing_fast_on_cpu_raises(monkeypatch):
     monkeypatch.setenv(life_fast.ENV_VAR, 'fast')
