@@ -169,8 +169,11 @@ have_pretrain() {  # the Imagenette backbones that the *-imagenette-pre configs 
     return $missing
 }
 
-n_runs() {  # training runs alive: train.py processes whose parent is no train.py (not workers)
-    ps -eo pid=,ppid=,args= | awk '/[t]ools\/train.py/ {pid[$1] = 1; ppid[$1] = $2}
+n_runs() {  # training runs alive: processes `<python> tools/train.py ...` whose parent is no
+    # such process (not loader workers); a shell whose command line only mentions tools/train.py
+    # (e.g. `bash -c '... pgrep -f tools/train.py'`) is not a run
+    ps -eo pid=,ppid=,args= | awk '$3 ~ /python[0-9.]*$/ && $4 == "tools/train.py" {
+            pid[$1] = 1; ppid[$1] = $2}
         END {n = 0; for (p in pid) if (!(ppid[p] in pid)) n++; print n}'
 }
 
@@ -346,14 +349,15 @@ wait)
         sleep 20
     done
     for log in "$RUNS"/*/train.log; do
+        [ -f "$log" ] || continue  # no run yet
         echo "== $(basename "$(dirname "$log")"): $(grep -E 'Epoch\(train\)|Iter\(train\)' "$log" | tail -n1 | cut -c1-160)"
         grep -E 'Epoch\(val\)|Iter\(val\)' "$log" | tail -n1 | cut -c1-200
         grep -E 'Error|Traceback' "$log" | tail -n2
     done
     echo "runs still training: $(n_runs)"
-    command -v nvidia-smi >/dev/null &&
+    if command -v nvidia-smi >/dev/null; then
         nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
-    ;;
+    fi ;;
 pretrain)
     # the last checkpoint of each Imagenette classifier -> the backbone init file of the
     # *-imagenette-pre configs (checked: it loads into the CamVid config's backbone)
