@@ -1,9 +1,11 @@
 """A resumed training ends with exactly the weights of an uninterrupted one (CPU, same seed),
 with random crops and flips in the data pipeline and stochastic depth in the model; also with the
-official LIFE recipe's repeated augmentation and weight EMA."""
+official LIFE recipe's repeated augmentation and weight EMA, and with persistent loader workers."""
 import itertools
 import os.path as osp
+import random
 
+import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -75,14 +77,66 @@ def test_official_recipe_resumes_exactly(tmp_path, tiny_folder):
         assert not differ, f'{name}: {len(differ)} of {len(a)} tensors differ ({differ[:3]})'
 
 
-def test_resume_with_persistent_workers_warns():
+def test_persistent_workers_resume_exactly(tmp_path, tiny_folder):
+    """Persistent workers start once and keep their generators across epochs; EpochSeedHook
+    reseeds them per epoch, so the resumed run still repeats the uninterrupted one."""
+    cfg = write_tiny_config(tmp_path, tiny_folder, model=TINY)
+    loader = dict(num_workers=2, persistent_workers=True)
+    straight = train(cfg, tmp_path / 'straight', max_epochs=3, **loader)
+    train(cfg, tmp_path / 'resumed', max_epochs=1, **loader)
+    resumed = train(cfg, tmp_path / 'resumed', max_epochs=3, resume=True, **loader)
+    differ = [k for k in straight if not torch.equal(straight[k], resumed[k])]
+    assert not differ, f'{len(differ)} of {len(straight)} tensors differ ({differ[:3]})'
+
+
+class _RandomDataset(torch.utils.data.Dataset):
+    """Each sample is what its pipeline draws from the worker's generators."""
+
+    def __init__(self):
+        self.pipeline = lambda results: (random.random(), np.random.rand(), torch.rand(()).item())
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return self.pipeline(None)
+
+
+def _epochs(dataset, hook, epochs):
+    """What a persistent 2-worker loader yields in ``epochs``, the hook driving it."""
+    from types import SimpleNamespace
+    loader = torch.utils.data.DataLoader(dataset, batch_size=2, num_workers=2,
+                                         persistent_workers=True)
+    runner = SimpleNamespace(train_dataloader=loader, seed=7, epoch=epochs[0], logger=None)
+    hook.before_train(runner)
+    out = {}
+    for epoch in epochs:
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+        out[epoch] = [tuple(map(tuple, b)) for b in loader]
+    return out
+
+
+def test_workers_draw_per_epoch_streams_that_a_resume_repeats():
+    from mmlife.engine import EpochSeedHook
+    from mmlife.engine.hooks.epoch_seed_hook import EpochSeededPipeline
+    dataset = _RandomDataset()
+    straight = _epochs(dataset, EpochSeedHook(), [0, 1, 2])
+    assert isinstance(dataset.pipeline, EpochSeededPipeline)
+    assert straight[0] != straight[1] != straight[2]  # epochs draw differently
+    resumed = _epochs(_RandomDataset(), EpochSeedHook(), [2])  # new workers, started at epoch 2
+    assert resumed[2] == straight[2]
+
+
+def test_resume_with_persistent_workers_and_no_pipeline_warns():
+    """Without a pipeline to reseed, persistent workers cannot repeat their augmentation."""
     from types import SimpleNamespace
     from unittest import mock
 
     from mmlife.engine import EpochSeedHook
 
     def runner(epoch, **loader):
-        return SimpleNamespace(epoch=epoch, logger=mock.Mock(),
+        return SimpleNamespace(epoch=epoch, logger=mock.Mock(), seed=0,
                                train_dataloader=SimpleNamespace(**loader))
 
     resumed = runner(2, num_workers=2, persistent_workers=True)
@@ -90,6 +144,8 @@ def test_resume_with_persistent_workers_warns():
     assert 'persistent' in resumed.logger.warning.call_args[0][0]
     for quiet in (runner(0, num_workers=2, persistent_workers=True),  # a fresh run
                   runner(2, num_workers=2, persistent_workers=False),
-                  runner(2, num_workers=0, persistent_workers=False)):
+                  runner(2, num_workers=0, persistent_workers=False),
+                  runner(2, num_workers=2, persistent_workers=True,  # reseeded: exact
+                         dataset=_RandomDataset())):
         EpochSeedHook().before_train(quiet)
         quiet.logger.warning.assert_not_called()
