@@ -88,8 +88,9 @@ def cifar_official(run, resumed_at):
     base = f'docs/logs/cifar10_official_300e/{run}'
     top1 = last_val(osp.join(REPO, base, f'train_log_epochs{resumed_at}-300.json'),
                     'accuracy/top1_origin')
-    return ({'Top 1 Accuracy': round(top1, 2)},
-            [f'{base}/train_epochs1-{resumed_at - 1}.log', f'{base}/train_epochs{resumed_at}-300.log'])
+    logs = [f'{base}/train_epochs1-{resumed_at - 1}.log',
+            f'{base}/train_epochs{resumed_at}-300.log']
+    return {'Top 1 Accuracy': round(top1, 2)}, logs
 
 
 def mean_miou(runs):
