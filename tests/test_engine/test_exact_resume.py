@@ -6,6 +6,7 @@ import os.path as osp
 import random
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -89,11 +90,15 @@ def test_persistent_workers_resume_exactly(tmp_path, tiny_folder):
     assert not differ, f'{len(differ)} of {len(straight)} tensors differ ({differ[:3]})'
 
 
+def _draw(results):
+    return random.random(), np.random.rand(), torch.rand(()).item()
+
+
 class _RandomDataset(torch.utils.data.Dataset):
     """Each sample is what its pipeline draws from the worker's generators."""
 
     def __init__(self):
-        self.pipeline = lambda results: (random.random(), np.random.rand(), torch.rand(()).item())
+        self.pipeline = _draw
 
     def __len__(self):
         return 8
@@ -102,11 +107,12 @@ class _RandomDataset(torch.utils.data.Dataset):
         return self.pipeline(None)
 
 
-def _epochs(dataset, hook, epochs):
+def _epochs(dataset, hook, epochs, context):
     """What a persistent 2-worker loader yields in ``epochs``, the hook driving it."""
     from types import SimpleNamespace
     loader = torch.utils.data.DataLoader(dataset, batch_size=2, num_workers=2,
-                                         persistent_workers=True)
+                                         persistent_workers=True,
+                                         multiprocessing_context=context)
     runner = SimpleNamespace(train_dataloader=loader, seed=7, epoch=epochs[0], logger=None)
     hook.before_train(runner)
     out = {}
@@ -117,14 +123,15 @@ def _epochs(dataset, hook, epochs):
     return out
 
 
-def test_workers_draw_per_epoch_streams_that_a_resume_repeats():
+@pytest.mark.parametrize('context', ['fork', 'spawn'])  # workers forked, or started afresh
+def test_workers_draw_per_epoch_streams_that_a_resume_repeats(context):
     from mmlife.engine import EpochSeedHook
     from mmlife.engine.hooks.epoch_seed_hook import EpochSeededPipeline
     dataset = _RandomDataset()
-    straight = _epochs(dataset, EpochSeedHook(), [0, 1, 2])
+    straight = _epochs(dataset, EpochSeedHook(), [0, 1, 2], context)
     assert isinstance(dataset.pipeline, EpochSeededPipeline)
     assert straight[0] != straight[1] != straight[2]  # epochs draw differently
-    resumed = _epochs(_RandomDataset(), EpochSeedHook(), [2])  # new workers, started at epoch 2
+    resumed = _epochs(_RandomDataset(), EpochSeedHook(), [2], context)  # new workers, epoch 2
     assert resumed[2] == straight[2]
 
 

@@ -1,6 +1,5 @@
 """Seed every random generator at the start of each training epoch, so that a resumed run
 repeats an uninterrupted one exactly: the main process's and the data-loader workers'."""
-import multiprocessing
 import random
 
 import numpy as np
@@ -28,7 +27,7 @@ class EpochSeededPipeline:
     """A dataset's pipeline that, in a data-loader worker, first seeds the worker's generators
     from ``(seed, epoch, rank, worker id)`` when it runs in an epoch it has not run in before.
 
-    ``epoch`` is a shared integer (``multiprocessing.Value``) that :class:`EpochSeedHook` sets
+    ``epoch`` is a shared 0-d int64 tensor (in shared memory) that :class:`EpochSeedHook` sets
     in the main process before each epoch's batches are sent to the workers; persistent workers
     see it change. torch hands an epoch's batches to the workers in a fixed round-robin order
     (restarted every epoch), so each worker transforms the same samples, from the same
@@ -44,7 +43,7 @@ class EpochSeededPipeline:
         self._seeded_epoch = None
 
     def __call__(self, results):
-        epoch = self.epoch.value
+        epoch = int(self.epoch)
         if epoch != self._seeded_epoch:
             worker = torch.utils.data.get_worker_info()
             if worker is not None:
@@ -106,7 +105,8 @@ class EpochSeedHook(Hook):
         loader = runner.train_dataloader
         datasets = _pipeline_datasets(getattr(loader, 'dataset', None))
         if datasets:
-            self._epoch = multiprocessing.Value('q', -1, lock=False)  # written between epochs
+            # shared with the workers (forked or spawned); written only between epochs
+            self._epoch = torch.full((), -1, dtype=torch.int64).share_memory_()
             for dataset in datasets:
                 if not isinstance(dataset.pipeline, EpochSeededPipeline):
                     dataset.pipeline = EpochSeededPipeline(dataset.pipeline, self._epoch,
@@ -125,7 +125,7 @@ class EpochSeedHook(Hook):
     def before_train_epoch(self, runner) -> None:
         seed_all(epoch_seed(runner.seed, runner.epoch))
         if self._epoch is not None:
-            self._epoch.value = runner.epoch  # the workers reseed on the epoch's first sample
+            self._epoch.fill_(runner.epoch)  # the workers reseed on the epoch's first sample
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         if batch_idx == 0:
