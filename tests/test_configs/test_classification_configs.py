@@ -62,16 +62,31 @@ def test_table1_matrix_is_complete():
         'deit-tiny-life_p16_8xb64_imagenette.py', 'deit-tiny_p16_8xb64_imagenette.py']
 
 
-@pytest.mark.parametrize('arm', ['deit-tiny', 'deit-tiny-life', 'deit-small',
-                                 'deit-small-life'])
+OFFICIAL = {  # official-recipe config -> its DeiT-recipe config (folder, official, base)
+    arm: (folder, f'{arm}{sep}8xb64-official_cifar10.py', f'{arm}{sep}8xb64_cifar10.py')
+    for folder, sep, arms in (('deit', '_p4_', ('deit-tiny', 'deit-tiny-life', 'deit-small',
+                                                'deit-small-life')),
+                              ('t2t_vit', '_', ('t2t-vit-12', 't2t-vit-12-life')),
+                              ('swinv2', '_p1_', ('swinv2-tiny-w8', 'swinv2-tiny-w8-life')))
+    for arm in arms}
+
+
+def test_every_official_config_is_checked():
+    found = sorted(osp.basename(p) for p in CONFIGS
+                   if p.endswith('-official_cifar10.py') and '-convtok' not in p)
+    assert found == sorted(official for _, official, _ in OFFICIAL.values())
+
+
+@pytest.mark.parametrize('arm', sorted(OFFICIAL))
 def test_official_recipe_adds_repeated_augmentation_and_ema(arm):
     """The -official configs are their DeiT-recipe config plus mmpretrain's RepeatAugSampler
     (3 repeats, epoch length unchanged) and mmpretrain's EMAHook, which averages over the same
     20 epochs as DeiT's decay 0.99996 does on ImageNet at batch 1024, and validates the trained
     weights, as DeiT's training script does."""
     from mmpretrain.registry import DATA_SAMPLERS, HOOKS
-    cfg = Config.fromfile(osp.join(CFG_ROOT, 'deit', f'{arm}_p4_8xb64-official_cifar10.py'))
-    base = Config.fromfile(osp.join(CFG_ROOT, 'deit', f'{arm}_p4_8xb64_cifar10.py'))
+    folder, official, plain = OFFICIAL[arm]
+    cfg = Config.fromfile(osp.join(CFG_ROOT, folder, official))
+    base = Config.fromfile(osp.join(CFG_ROOT, folder, plain))
     assert cfg.model == base.model and cfg.optim_wrapper == base.optim_wrapper
     assert cfg.param_scheduler == base.param_scheduler and cfg.train_cfg == base.train_cfg
     assert cfg.train_dataloader.dataset == base.train_dataloader.dataset

@@ -89,6 +89,10 @@ def test_new_constructor_argument_and_plus_prefix(cifar):
     # the official recipe, validating the EMA too (a hook of a list, by index)
     (OFFICIAL, ['train_cfg.max_epochs=300', 'default_hooks.checkpoint.interval=1',
                 'custom_hooks.1.evaluate_on_ema=True']),
+    (T2T.replace('_cifar10', '-official_cifar10'), CIFAR_OPTIONS + [
+        'custom_hooks.1.evaluate_on_ema=True']),
+    (SWIN.replace('_cifar10', '-official_cifar10'), CIFAR_OPTIONS + [
+        'custom_hooks.1.evaluate_on_ema=True']),
     (RESNET, ['optim_wrapper.dtype=bfloat16', 'train_dataloader.num_workers=7',
               'val_dataloader.batch_size=1000', 'default_hooks.logger.interval=50']),
 ])

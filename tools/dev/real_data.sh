@@ -36,7 +36,7 @@
 # Budgets (env): CIFAR_EPOCHS (100), BCCD_EPOCHS (150), CAMVID_ITERS (10000, the config's own),
 # CIFAR_WORKERS (4), CIFAR_ARMS ("deit-tiny deit-tiny-life": pick one to re-run an arm alone;
 # "deit-tiny-convtok deit-tiny-life-convtok" with CIFAR_RECIPE=official: the convolutional tokenizer;
-# "t2t-vit-12 t2t-vit-12-life", "swinv2-tiny-w8 swinv2-tiny-w8-life": those pairs, DeiT recipe),
+# "t2t-vit-12 t2t-vit-12-life", "swinv2-tiny-w8 swinv2-tiny-w8-life": those pairs, either recipe),
 # SEED (0; other seeds get a _seedN run name), RUNS (/tmp/runs), EXTRA (more --cfg-options
 # key=value of every run started, for an ablation) with TAG (appended to those runs' names).
 # GROCERIES_VAL (10: validation every so many epochs, random init and pre-trained),
@@ -138,13 +138,10 @@ PY
 cifar_config() {  # the CIFAR-10 config of a CIFAR_ARMS name (DeiT, T2T-ViT-12 or SwinV2-T)
     case $1 in
         deit-*) echo "configs/classification/deit/$1_p4_8xb64${CIFAR_RECIPE_SUFFIX}_cifar10.py" ;;
-        *) [ -z "$CIFAR_RECIPE_SUFFIX" ] ||
-               { echo "CIFAR_RECIPE=official has DeiT configs only, not $1" >&2; return 1; }
-           case $1 in
-               t2t-vit-12*) echo "configs/classification/t2t_vit/$1_8xb64_cifar10.py" ;;
-               swinv2-tiny-w8*) echo "configs/classification/swinv2/$1_p1_8xb64_cifar10.py" ;;
-               *) echo "unknown CIFAR arm $1 (deit-*, t2t-vit-12*, swinv2-tiny-w8*)" >&2; return 1 ;;
-           esac ;;
+        t2t-vit-12*) echo "configs/classification/t2t_vit/$1_8xb64${CIFAR_RECIPE_SUFFIX}_cifar10.py" ;;
+        swinv2-tiny-w8*)
+            echo "configs/classification/swinv2/$1_p1_8xb64${CIFAR_RECIPE_SUFFIX}_cifar10.py" ;;
+        *) echo "unknown CIFAR arm $1 (deit-*, t2t-vit-12*, swinv2-tiny-w8*)" >&2; return 1 ;;
     esac
 }
 
