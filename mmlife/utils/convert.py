@@ -123,6 +123,24 @@ def check_backbone_loads(state_dict: Mapping, backbone_cfg: dict,
             'arch and use_life as this config?')
 
 
+def _load_source(src: str, dst: str) -> dict:
+    """The checkpoint ``src`` (weights_only, on the CPU) that a converter writes to ``dst``;
+    ValueError where ``dst`` is ``src``."""
+    from mmengine.runner import CheckpointLoader
+
+    import mmlife.utils.checkpoint  # noqa: F401  (weights_only loading of local files)
+
+    if osp.abspath(src) == osp.abspath(dst):
+        raise ValueError(f'{dst}: the output would overwrite its source checkpoint')
+    return CheckpointLoader.load_checkpoint(src, map_location='cpu')
+
+
+def _save(obj: dict, dst: str) -> None:
+    """``torch.save`` to ``dst``, its folder created."""
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save(obj, dst)
+
+
 def convert_classifier_checkpoint(src: str, dst: str, prefix: str = 'backbone.',
                                   check_config: Optional[str] = None,
                                   weights: str = 'state_dict') -> Dict[str, List[str]]:
@@ -141,21 +159,14 @@ def convert_classifier_checkpoint(src: str, dst: str, prefix: str = 'backbone.',
         dict: ``kept`` and ``dropped`` state-dict keys, and the ``dropped_entries`` of the
         checkpoint (``optimizer``, ``message_hub``, ...).
     """
-    from mmengine.runner import CheckpointLoader
-
-    import mmlife.utils.checkpoint  # noqa: F401  (weights_only loading of local files)
-
-    if osp.abspath(src) == osp.abspath(dst):
-        raise ValueError(f'{dst}: the output would overwrite the classifier checkpoint')
-    checkpoint = CheckpointLoader.load_checkpoint(src, map_location='cpu')
+    checkpoint = _load_source(src, dst)
     converted = classifier_to_backbone(checkpoint, prefix, weights)
     if check_config is not None:
         from mmengine.config import Config
         check_backbone_loads(converted['state_dict'],
                              Config.fromfile(check_config).model.backbone, prefix)
     converted['meta']['converted_from'] = osp.basename(src)
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save(converted, dst)
+    _save(converted, dst)
     state = checkpoint.get('state_dict', checkpoint)
     return dict(kept=list(converted['state_dict']),
                 dropped=[k for k in state if not k.startswith(prefix)],
@@ -186,13 +197,6 @@ def drop_ema(checkpoint: Mapping) -> dict:
 def drop_ema_file(src: str, dst: str) -> int:
     """Read the checkpoint ``src``, write :func:`drop_ema` of it to ``dst``; returns the number
     of weight tensors."""
-    from mmengine.runner import CheckpointLoader
-
-    import mmlife.utils.checkpoint  # noqa: F401  (weights_only loading of local files)
-
-    if osp.abspath(src) == osp.abspath(dst):
-        raise ValueError(f'{dst}: the output would overwrite the checkpoint it is made from')
-    out = drop_ema(CheckpointLoader.load_checkpoint(src, map_location='cpu'))
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save(out, dst)
+    out = drop_ema(_load_source(src, dst))
+    _save(out, dst)
     return len(out['state_dict'])

@@ -7,8 +7,8 @@ r"""Turn an mmpretrain classifier checkpoint into a backbone init file for detec
 Keeps the ``backbone.*`` weights (prefix kept: the ``*-pre`` configs load them with
 ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``), drops the head and the
 training state. A checkpoint of an ``EMAHook`` run (the ``*-official`` configs) holds the EMA
-as its weights; ``--weights trained`` takes the trained ones. The position embedding keeps the classifier's grid; the backbone resizes it when
-it loads. See :mod:`mmlife.utils.convert`.
+as its weights; ``--weights trained`` takes the trained ones. The position embedding keeps the
+classifier's grid; the backbone resizes it when it loads. See :mod:`mmlife.utils.convert`.
 """
 import argparse
 
