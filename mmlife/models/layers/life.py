@@ -93,7 +93,7 @@ class LIFE(BaseModule):
             code otherwise), ``'reference'`` (always this PyTorch code), ``'fast'`` (always
             the kernels; raises where they cannot run) or ``'tokens'`` (this PyTorch code with
             the depthwise convs as shifted sums on the token-major map, for ``torch.compile``;
-            see :meth:`_depthwise_tokens`). Defaults to None: the environment
+            see :meth:`_shifted_conv`). Defaults to None: the environment
             variable ``MMLIFE_LIFE_IMPL``, else ``'auto'``. See
             :mod:`mmlife.models.layers.life_impl`.
 
@@ -178,14 +178,14 @@ class LIFE(BaseModule):
         else:
             mask = None if key_padding_mask is None else key_padding_mask.reshape(
                 x.shape[0], -1)
-        if use_fast_path(self.impl, x):
+        impl = resolve_impl(self.impl)
+        if use_fast_path(impl, x):
             return life_fast_forward(self, x, hw_shape, num_extra_tokens, mask)
-        depthwise = (self._depthwise_tokens if resolve_impl(self.impl) == 'tokens'
-                     else self._depthwise)
+        shifted = impl == 'tokens'
         y = self.pointwise[0](x)
         scales = [y]
         for dw, pw in zip(self.depthwise, self.pointwise[1:]):
-            y = pw(depthwise(dw, y, hw_shape, num_extra_tokens, mask))
+            y = pw(self._depthwise(dw, y, hw_shape, num_extra_tokens, mask, shifted))
             scales.append(y)
         # scale s is [q_s | k_s | v_s]; regroup into [q_1..q_S | k_1..k_S | v_1..v_S]
         parts = [y.split(d, dim=-1) for y, d in zip(scales, self.split)]
@@ -193,44 +193,46 @@ class LIFE(BaseModule):
 
     @staticmethod
     def _depthwise(conv: nn.Conv2d, tokens: torch.Tensor, hw_shape: Sequence[int],
-                   num_extra_tokens: int, mask: Optional[torch.Tensor]) -> torch.Tensor:
-        """Apply ``conv`` to the patch tokens laid out as a map; extra tokens pass unchanged."""
+                   num_extra_tokens: int, mask: Optional[torch.Tensor],
+                   shifted: bool = False) -> torch.Tensor:
+        """Apply ``conv`` to the patch tokens laid out as a map; extra tokens pass unchanged.
+        ``shifted``: as :meth:`_shifted_conv` on the token-major map (the ``'tokens'`` impl)."""
         B, _, C = tokens.shape
         H, W = hw_shape
         extra, patches = tokens[:, :num_extra_tokens], tokens[:, num_extra_tokens:]
         if mask is not None:
             patches = patches.masked_fill(mask.unsqueeze(-1), 0)
-        # contiguous: the transposed view is channels-last, for which CPU (oneDNN) depthwise
-        # convs are 10-100x slower (e.g. 58 ms vs 0.07 ms per 192x14x14 conv on 2 cores)
-        grid = patches.transpose(1, 2).reshape(B, C, H, W).contiguous()
-        patches = conv(grid).flatten(2).transpose(1, 2)
+        if shifted:
+            grid = LIFE._shifted_conv(conv, patches.reshape(B, H, W, C))
+            patches = grid.to(tokens.dtype).reshape(B, H * W, C)
+        else:
+            # contiguous: the transposed view is channels-last, for which CPU (oneDNN)
+            # depthwise convs are 10-100x slower (e.g. 58 ms vs 0.07 ms per 192x14x14 conv on
+            # 2 cores)
+            grid = patches.transpose(1, 2).reshape(B, C, H, W).contiguous()
+            patches = conv(grid).flatten(2).transpose(1, 2)
         return torch.cat([extra, patches], dim=1)
 
     @staticmethod
-    def _depthwise_tokens(conv: nn.Conv2d, tokens: torch.Tensor, hw_shape: Sequence[int],
-                          num_extra_tokens: int, mask: Optional[torch.Tensor]) -> torch.Tensor:
-        """:meth:`_depthwise` on the token-major map: the conv as a sum of ``k * k`` shifted
-        slices of the zero-padded ``(B, H, W, C)`` view, each times its tap's weights.
+    def _shifted_conv(conv: nn.Conv2d, grid: torch.Tensor) -> torch.Tensor:
+        """``conv`` of a token-major ``(B, H, W, C)`` map as a sum of ``k * k`` shifted slices of
+        the zero-padded map, each times its tap's weights.
 
         The same result as ``conv`` without a transpose to ``(B, C, H, W)`` or a cuDNN call:
         elementwise ops that ``torch.compile`` fuses into one kernel forward and a few backward.
-        The sum runs in the weights' dtype (float32 under autocast, as cuDNN accumulates) and the
-        result is cast back to the tokens' dtype, as the conv under autocast returns it.
+        The sum runs in the weights' dtype (float32 under autocast, as cuDNN accumulates); the
+        caller casts it back to the tokens' dtype, as the conv under autocast returns it.
         """
-        B, _, C = tokens.shape
-        H, W = hw_shape
+        _, H, W, C = grid.shape
         k = conv.kernel_size[0]
-        extra, patches = tokens[:, :num_extra_tokens], tokens[:, num_extra_tokens:]
-        if mask is not None:
-            patches = patches.masked_fill(mask.unsqueeze(-1), 0)
         p = k // 2
-        grid = nn.functional.pad(patches.reshape(B, H, W, C), (0, 0, p, p, p, p))
+        padded = nn.functional.pad(grid, (0, 0, p, p, p, p))
         taps = conv.weight.reshape(C, k * k).t()  # (k * k, C): one row of weights per tap
         out = conv.bias if conv.bias is not None else taps.new_zeros(C)
         for i in range(k):
             for j in range(k):
-                out = out + grid[:, i:i + H, j:j + W] * taps[i * k + j]
-        return torch.cat([extra, out.to(tokens.dtype).reshape(B, H * W, C)], dim=1)
+                out = out + padded[:, i:i + H, j:j + W] * taps[i * k + j]
+        return out
 
     def __prepare_scriptable__(self):
         """Called by ``torch.jit.script``: say plainly that scripting is not supported."""

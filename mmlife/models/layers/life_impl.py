@@ -10,7 +10,7 @@ always takes the PyTorch path; ``'fast'`` takes the kernels or raises saying why
 ``'tokens'`` is the PyTorch path with each depthwise conv written as a sum of shifted slices of
 the token-major map (no layout change, no cuDNN): slow in eager mode, it is meant for
 ``torch.compile``, whose inductor fuses each conv and its backward into a few kernels around
-cuBLAS's point-wise matmuls (see ``LIFE._depthwise_tokens``).
+cuBLAS's point-wise matmuls (see ``LIFE._shifted_conv``).
 """
 import os
 from typing import Optional
