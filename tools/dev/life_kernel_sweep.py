@@ -7,10 +7,12 @@ after changing the kernels.
 
 Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``). For every tile
 configuration of ``life_gemm_kernel`` (BM, BK, warps, stages) and of ``dw_grad_kernel``
-(BM, BC, warps) it runs LIFE forward + backward under bf16 autocast inside ``torch.profiler``
-and prints the device time per call of each kernel (so host overhead and machine noise do not
-enter), next to ``nn.Linear(C, 3C)``'s. The first configuration is the default of
-``life_launch.gemm_config`` / ``life_launch.dw_config``; change those to adopt a better one.
+(BM, BC, warps), and for other numbers of ``dw_grad_kernel`` programs per SM
+(``life_launch.DW_PROGRAMS_PER_SM``), it runs LIFE forward + backward under bf16 autocast inside
+``torch.profiler`` and prints the device time per call of each kernel (so host overhead and
+machine noise do not enter), next to ``nn.Linear(C, 3C)``'s. The first configuration is the
+default of ``life_launch.gemm_config`` / ``life_launch.dw_config``; change those to adopt a
+better one.
 """
 import argparse
 from collections import defaultdict
@@ -20,6 +22,8 @@ from torch.profiler import ProfilerActivity, profile
 
 GEMM_VARIANTS = [None, (32, 32, 8, 1), (64, 64, 8, 1), (128, 32, 8, 1), (64, 32, 4, 1)]
 DW_VARIANTS = [(32, 64, 4), (128, 64, 4), (64, 32, 2)]
+# dw_grad_kernel programs per SM (life_launch.DW_PROGRAMS_PER_SM; the default is 4)
+DW_PROGS_VARIANTS = [2, 3, 8]
 
 
 def device_times(fn, calls=10):
@@ -67,6 +71,7 @@ def main():
     from mmlife.models import LIFE
     from mmlife.models.layers import life_launch
     default_gemm, default_dw = life_launch.gemm_config, life_launch.dw_config
+    default_progs = life_launch.DW_PROGRAMS_PER_SM
     print(f'GPU: {torch.cuda.get_device_name()}; device us per call of fwd+bwd')
     print('| size | variant | Linear total | LIFE total | life_gemm_kernel | dw_grad_kernel | '
           'cuBLAS | other |')
@@ -84,13 +89,17 @@ def main():
             out.backward(grad)
 
         lin = summarize(device_times(lambda: fwd_bwd(linear)))
-        variants = [('gemm', v) for v in GEMM_VARIANTS] + [('dw', v) for v in DW_VARIANTS]
+        variants = ([('gemm', v) for v in GEMM_VARIANTS] + [('dw', v) for v in DW_VARIANTS]
+                    + [('dw programs/SM', v) for v in DW_PROGS_VARIANTS])
         if args.variants == 'default':
             variants = variants[:1]
         for kind, v in variants:
             life_launch.gemm_config, life_launch.dw_config = default_gemm, default_dw
+            life_launch.DW_PROGRAMS_PER_SM = default_progs
             life_launch.clear_caches()
-            if kind == 'gemm' and v is not None:
+            if kind == 'dw programs/SM':
+                life_launch.DW_PROGRAMS_PER_SM = v
+            elif kind == 'gemm' and v is not None:
                 def cfg(K, N, KS, cd, v=v):
                     base = default_gemm(K, N, KS, cd)
                     return dict(base, BM=v[0], BK=v[1], num_warps=v[2], num_stages=v[3])
@@ -107,6 +116,7 @@ def main():
                   f"| {t.get('life_gemm_kernel', 0):.0f} | {t.get('dw_grad_kernel', 0):.0f} | "
                   f"{t.get('cublas', 0):.0f} | {t.get('other', 0):.0f} |", flush=True)
         life_launch.gemm_config, life_launch.dw_config = default_gemm, default_dw
+        life_launch.DW_PROGRAMS_PER_SM = default_progs
         life_launch.clear_caches()
     from mmlife.models.layers import _life_triton as k
     print('\ncompiled kernels (registers, spills, warps, shared bytes):')

@@ -56,6 +56,12 @@ def dw_config(K: int, KS: int) -> dict:
     return dict(BM=64, BC=min(32, max(16, _next_pow2(K))), num_warps=4, num_stages=1)
 
 
+#: ``dw_grad_kernel`` programs per streaming multiprocessor (all channel blocks together; see
+#: :func:`dw_grad_programs`). A tuning knob of ``tools/dev/life_kernel_sweep.py``: the programs
+#: run in one wave only if this many fit on an SM (registers, shared memory).
+DW_PROGRAMS_PER_SM = 4
+
+
 _NUM_SMS = {}
 
 
@@ -276,14 +282,15 @@ def dw_grad_programs(M: int, widths: Sequence[int], kernel_sizes: Sequence[int],
     """Number of row-tile programs ``P`` of every ``dw_grad_kernel`` launch of one backward.
 
     One ``P`` for all convs of a LIFE, so that their partial sums share one ``(P, ...)``
-    buffer and one reduction. It depends only on the shapes and the device, never on timing,
-    so the gradients are bitwise reproducible on a given device."""
+    buffer and one reduction: about :data:`DW_PROGRAMS_PER_SM` programs an SM over the
+    channel blocks of the widest conv. It depends only on the shapes and the device, never on
+    timing, so the gradients are bitwise reproducible on a given device."""
     most = 1
     for K, KS in zip(widths, kernel_sizes):
         cfg = dw_config(K, KS)
         most = max(most, _cdiv(K, cfg['BC']))
     num_tiles = _cdiv(M, dw_config(widths[0], kernel_sizes[0])['BM'])
-    return max(1, min(num_tiles, (4 * _num_sms(device)) // most))
+    return max(1, min(num_tiles, (DW_PROGRAMS_PER_SM * _num_sms(device)) // most))
 
 
 def _dw_plan(key):

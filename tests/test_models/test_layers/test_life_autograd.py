@@ -88,6 +88,19 @@ def test_launch_plan_parameter_order_matches_the_kernels():
         assert not any(fn.params[i].is_constexpr for i in range(n_runtime))
 
 
+def test_dw_grad_programs_follow_the_programs_per_sm_knob(monkeypatch):
+    # a CPU device counts as 4 SMs; C = 192 is 6 channel blocks of 32, M = 33,280 rows 520 tiles
+    cpu = torch.device('cpu')
+    assert life_launch.DW_PROGRAMS_PER_SM == 4
+    assert life_launch.dw_grad_programs(33280, (192, 192), (3, 5), cpu) == 4 * 4 // 6
+    monkeypatch.setattr(life_launch, 'DW_PROGRAMS_PER_SM', 12)
+    assert life_launch.dw_grad_programs(33280, (192, 192), (3, 5), cpu) == 12 * 4 // 6
+    # never more programs than row tiles, never fewer than one
+    assert life_launch.dw_grad_programs(64, (192, ), (3, ), cpu) == 1
+    monkeypatch.setattr(life_launch, 'DW_PROGRAMS_PER_SM', 1)
+    assert life_launch.dw_grad_programs(33280, (192, ), (3, ), cpu) == 1
+
+
 def test_unpack_grads_puts_every_gradient_in_its_place():
     # gradients of a two-conv LIFE: weight/bias per scale, then weight/bias per conv
     ks, split = (1, 3, 5), (2, 2, 2)
