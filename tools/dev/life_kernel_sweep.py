@@ -7,8 +7,7 @@ after changing the kernels.
 
 Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``). For every tile
 configuration of ``life_gemm_kernel`` (BM, BK, warps, stages) and of ``dw_grad_kernel``
-(BM, BC, warps), and for other numbers of ``dw_grad_kernel`` programs per SM
-(``life_launch.DW_PROGRAMS_PER_SM``), it runs LIFE forward + backward under bf16 autocast inside
+(BM, BC, warps, and programs per SM: ``life_launch.DW_PROGRAMS_PER_SM``) it runs LIFE forward + backward under bf16 autocast inside
 ``torch.profiler`` and prints the device time per call of each kernel (so host overhead and
 machine noise do not enter), next to ``nn.Linear(C, 3C)``'s. The first configuration is the
 default of ``life_launch.gemm_config`` / ``life_launch.dw_config``; change those to adopt a
@@ -21,9 +20,10 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 GEMM_VARIANTS = [None, (32, 32, 8, 1), (64, 64, 8, 1), (128, 32, 8, 1), (64, 32, 4, 1)]
-DW_VARIANTS = [(32, 64, 4), (128, 64, 4), (64, 32, 2)]
-# dw_grad_kernel programs per SM (life_launch.DW_PROGRAMS_PER_SM; the default is 4)
-DW_PROGS_VARIANTS = [2, 3, 8]
+# dw_grad_kernel: (BM, BC, warps, programs per SM); fewer warps make the kernel's row sums
+# cheaper (fewer or no cross-warp reductions) and let more programs share an SM
+DW_VARIANTS = [(32, 64, 4, 4), (128, 64, 4, 4), (64, 32, 4, 2), (64, 32, 4, 3), (64, 32, 4, 8),
+               (64, 32, 2, 4), (64, 32, 2, 8), (64, 32, 1, 8), (64, 32, 1, 16), (32, 32, 1, 16)]
 
 
 def device_times(fn, calls=10):
@@ -89,17 +89,14 @@ def main():
             out.backward(grad)
 
         lin = summarize(device_times(lambda: fwd_bwd(linear)))
-        variants = ([('gemm', v) for v in GEMM_VARIANTS] + [('dw', v) for v in DW_VARIANTS]
-                    + [('dw programs/SM', v) for v in DW_PROGS_VARIANTS])
+        variants = [('gemm', v) for v in GEMM_VARIANTS] + [('dw', v) for v in DW_VARIANTS]
         if args.variants == 'default':
             variants = variants[:1]
         for kind, v in variants:
             life_launch.gemm_config, life_launch.dw_config = default_gemm, default_dw
             life_launch.DW_PROGRAMS_PER_SM = default_progs
             life_launch.clear_caches()
-            if kind == 'dw programs/SM':
-                life_launch.DW_PROGRAMS_PER_SM = v
-            elif kind == 'gemm' and v is not None:
+            if kind == 'gemm' and v is not None:
                 def cfg(K, N, KS, cd, v=v):
                     base = default_gemm(K, N, KS, cd)
                     return dict(base, BM=v[0], BK=v[1], num_warps=v[2], num_stages=v[3])
@@ -107,6 +104,7 @@ def main():
             elif kind == 'dw':
                 life_launch.dw_config = lambda K, KS, v=v: dict(BM=v[0], BC=v[1], num_warps=v[2],
                                                               num_stages=1)
+                life_launch.DW_PROGRAMS_PER_SM = v[3]
             try:
                 t = summarize(device_times(lambda: fwd_bwd(life)))
             except Exception as err:  # a configuration the compiler rejects
