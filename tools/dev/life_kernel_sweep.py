@@ -7,7 +7,8 @@ after changing the kernels.
 
 Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``). For every tile
 configuration of ``life_gemm_kernel`` (BM, BK, warps, stages) and of ``dw_grad_kernel``
-(BM, BC, warps, and programs per SM: ``life_launch.DW_PROGRAMS_PER_SM``) it runs LIFE forward + backward under bf16 autocast inside
+(BM, BC, warps, programs per SM: ``life_launch.DW_PROGRAMS_PER_SM``, loop order
+``TAP_OUTER``) it runs LIFE forward + backward under bf16 autocast inside
 ``torch.profiler`` and prints the device time per call of each kernel (so host overhead and
 machine noise do not enter), next to ``nn.Linear(C, 3C)``'s. The first configuration is the
 default of ``life_launch.gemm_config`` / ``life_launch.dw_config``; change those to adopt a
@@ -20,10 +21,16 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 GEMM_VARIANTS = [None, (32, 32, 8, 1), (64, 64, 8, 1), (128, 32, 8, 1), (64, 32, 4, 1)]
-# dw_grad_kernel: (BM, BC, warps, programs per SM); fewer warps make the kernel's row sums
-# cheaper (fewer or no cross-warp reductions) and let more programs share an SM
-DW_VARIANTS = [(32, 64, 4, 4), (128, 64, 4, 4), (64, 32, 4, 2), (64, 32, 4, 3), (64, 32, 4, 8),
-               (64, 32, 2, 4), (64, 32, 2, 8), (64, 32, 1, 8), (64, 32, 1, 16), (32, 32, 1, 16)]
+# dw_grad_kernel: (BM, BC, warps, programs per SM, TAP_OUTER); fewer warps make the kernel's
+# row sums cheaper (fewer or no cross-warp reductions) and let more programs share an SM;
+# TAP_OUTER sums over rows once per tap and program instead of once per tap and row tile, so
+# fewer programs (more tiles each) mean fewer row sums
+DW_VARIANTS = [(32, 64, 4, 4, False), (128, 64, 4, 4, False), (64, 32, 4, 2, False),
+               (64, 32, 4, 3, False), (64, 32, 4, 8, False), (64, 32, 2, 4, False),
+               (64, 32, 2, 8, False), (64, 32, 1, 8, False), (64, 32, 1, 16, False),
+               (32, 32, 1, 16, False),
+               (64, 32, 4, 4, True), (64, 32, 4, 2, True), (64, 32, 4, 1, True),
+               (128, 32, 4, 2, True), (64, 32, 2, 4, True)]
 
 
 def device_times(fn, calls=10):
@@ -103,7 +110,7 @@ def main():
                 life_launch.gemm_config = cfg
             elif kind == 'dw':
                 life_launch.dw_config = lambda K, KS, v=v: dict(BM=v[0], BC=v[1], num_warps=v[2],
-                                                              num_stages=1)
+                                                              num_stages=1, TAP_OUTER=v[4])
                 life_launch.DW_PROGRAMS_PER_SM = v[3]
             try:
                 t = summarize(device_times(lambda: fwd_bwd(life)))

@@ -10,11 +10,12 @@ builds an ``(B, C, H, W)`` map. Two kernels:
     optionally transposed (the conv's input gradient), optionally plus a second (grouped)
     tensor. The A tile can also be stored, at row stride ``AST_RS`` (for the weight and bias
     gradients, which the caller computes from the stored tile; every scale's tile goes to its
-    column block of one buffer, so that one sum gives all bias gradients). A launch that stores its A tile must not be
-    software-pipelined (``num_stages=1``, enforced by the launcher): Triton's pipeliner gives a
-    load with a second, non-dot user a single shared-memory buffer while it keeps a wgmma in
-    flight, and the next tile's prefetch then overwrites the operand of that wgmma (this, and an
-    in-loop column sum as the second user before it, raced on the H100). Every output column
+    column block of one buffer, so that one sum gives all bias gradients). A launch that stores
+    its A tile must not be software-pipelined (``num_stages=1``, enforced by the launcher):
+    Triton's pipeliner gives a load with a second, non-dot user a single shared-memory buffer
+    while it keeps a wgmma in flight, and the next tile's prefetch then overwrites the operand
+    of that wgmma (this, and an in-loop column sum as the second user before it, raced on the
+    H100). Every output column
     of a row tile is made by one program, so the conv is computed once per element. Reads and
     writes use the *grouped* column addressing of LIFE's ``[q_1..q_S | k_1..k_S | v_1..v_S]``
     output: channel ``j`` of a scale of share ``d`` lives at column
@@ -29,6 +30,11 @@ builds an ``(B, C, H, W)`` map. Two kernels:
     gradients over a fixed set of row tiles (``p, p + P, p + 2P, ...``) in a fixed order and
     writes the sums to row ``p`` of a float32 partial-sum buffer; the caller reduces that
     buffer over its rows (``torch.sum``). No atomics: the gradients are bitwise reproducible.
+    Two loop orders (``TAP_OUTER``): by default each row tile is read once and every tap's
+    product is summed over the tile's rows at once (one row sum per tap and tile); with
+    ``TAP_OUTER`` the program first recomputes ``z`` tile by tile, then takes one tap at a time
+    over all of its tiles, adding the products element-wise and summing over rows once per tap
+    (fewer row sums, more reads of the tiles, which then come from the cache).
 
 Row ``r = b * NTOK + t`` is token ``t`` of image ``b``; ``t < E`` is an extra token and
 ``t - E = h * W + w`` a patch. Model constants (widths, strides, offsets) are ``constexpr``;
@@ -161,41 +167,44 @@ def dw_grad_kernel(
         K: tl.constexpr, PART_RS: tl.constexpr,
         Y_RS: tl.constexpr, Y_PS: tl.constexpr, Y_D: tl.constexpr,
         Y_OFF: tl.constexpr, KS: tl.constexpr, HAS_CB: tl.constexpr, HAS_MASK: tl.constexpr,
-        BM: tl.constexpr, BC: tl.constexpr, KKP: tl.constexpr):
+        BM: tl.constexpr, BC: tl.constexpr, KKP: tl.constexpr, TAP_OUTER: tl.constexpr):
     pid = tl.program_id(0)
     nprog = tl.num_programs(0)
     kk = tl.program_id(1) * BC + tl.arange(0, BC)
     k_ok = kk < K
     y_col = Y_OFF + (kk // Y_D) * Y_PS + kk % Y_D
+    if TAP_OUTER:
+        _dw_grad_tap_outer(dz_ptr, y_ptr, cw_ptr, cb_ptr, mask_ptr, z_ptr, gw_ptr, gb_ptr,
+                           M, NTOK, E, H, W, num_tiles, pid, nprog, kk, k_ok, y_col, K, PART_RS,
+                           Y_RS, KS, HAS_CB, HAS_MASK, BM, BC)
+    else:
+        _dw_grad_tile_outer(dz_ptr, y_ptr, cw_ptr, cb_ptr, mask_ptr, z_ptr, gw_ptr, gb_ptr,
+                            M, NTOK, E, H, W, num_tiles, pid, nprog, kk, k_ok, y_col, K,
+                            PART_RS, Y_RS, KS, HAS_CB, HAS_MASK, BM, BC, KKP)
+
+
+@triton.jit
+def _dw_grad_tile_outer(dz_ptr, y_ptr, cw_ptr, cb_ptr, mask_ptr, z_ptr, gw_ptr, gb_ptr,
+                        M, NTOK, E, H, W, num_tiles, pid, nprog, kk, k_ok, y_col,
+                        K: tl.constexpr, PART_RS: tl.constexpr, Y_RS: tl.constexpr,
+                        KS: tl.constexpr, HAS_CB: tl.constexpr, HAS_MASK: tl.constexpr,
+                        BM: tl.constexpr, BC: tl.constexpr, KKP: tl.constexpr):
+    """``dw_grad_kernel`` by row tile: every tap's product summed over the tile's rows at once
+    (``KS * KS + 1`` row sums a tile), the sums kept in a ``(taps, channels)`` accumulator."""
     taps = tl.arange(0, KKP)
     gacc = tl.zeros((KKP, BC), dtype=tl.float32)
     if HAS_CB:
         cb = tl.load(cb_ptr + kk, mask=k_ok, other=0.).to(tl.float32)
     for tile in range(pid, num_tiles, nprog):
-        rows = tile * BM + tl.arange(0, BM)
-        row_ok = rows < M
-        rows64 = rows.to(tl.int64)
-        img = rows // NTOK
-        tok = rows - img * NTOK
-        is_patch = row_ok & (tok >= E)
-        p = tok - E
-        ph = p // W
-        pw = p - ph * W
+        rows64, row_ok, img, tok, is_patch, ph, pw = _rows(tile, M, NTOK, E, W, BM)
         dz = tl.load(dz_ptr + rows64[:, None] * K + kk[None, :],
                      mask=is_patch[:, None] & k_ok[None, :], other=0.).to(tl.float32)
         zacc = tl.zeros((BM, BC), dtype=tl.float32)
         for i in range(KS):  # one kernel row of taps per iteration (see life_gemm_kernel)
             for j in tl.static_range(KS):
                 t = i * KS + j
-                hh = ph + (i - KS // 2)
-                ww = pw + (j - KS // 2)
-                ok = is_patch & (hh >= 0) & (hh < H) & (ww >= 0) & (ww < W)
-                if HAS_MASK:
-                    pad = tl.load(mask_ptr + img * (H * W) + hh * W + ww, mask=ok, other=1)
-                    ok = ok & (pad == 0)
-                nb = rows64 + ((i - KS // 2) * W + (j - KS // 2))
-                v = tl.load(y_ptr + nb[:, None] * Y_RS + y_col[None, :],
-                            mask=ok[:, None] & k_ok[None, :], other=0.).to(tl.float32)
+                v = _neighbour(y_ptr, y_col, mask_ptr, rows64, img, ph, pw, is_patch, k_ok,
+                               i - KS // 2, j - KS // 2, H, W, Y_RS, HAS_MASK)
                 wt = tl.load(cw_ptr + kk * (KS * KS) + t, mask=k_ok, other=0.).to(tl.float32)
                 zacc += v * wt[None, :]
                 gacc = tl.where(taps[:, None] == t, gacc + tl.sum(dz * v, axis=0)[None, :],
@@ -217,3 +226,80 @@ def dw_grad_kernel(
     if HAS_CB:
         gb = tl.sum(tl.where(taps[:, None] == KS * KS, gacc, 0.), axis=0)
         tl.store(gb_ptr + part + kk, gb, mask=k_ok)
+
+
+@triton.jit
+def _rows(tile, M, NTOK, E, W, BM: tl.constexpr):
+    """Row indices of a tile and where each row's token sits: (rows64, row_ok, img, tok,
+    is_patch, ph, pw)."""
+    rows = tile * BM + tl.arange(0, BM)
+    row_ok = rows < M
+    img = rows // NTOK
+    tok = rows - img * NTOK
+    is_patch = row_ok & (tok >= E)
+    p = tok - E
+    ph = p // W
+    return rows.to(tl.int64), row_ok, img, tok, is_patch, ph, p - ph * W
+
+
+@triton.jit
+def _neighbour(y_ptr, y_col, mask_ptr, rows64, img, ph, pw, is_patch, k_ok, di, dj, H, W,
+               Y_RS: tl.constexpr, HAS_MASK: tl.constexpr):
+    """The conv input at each row's grid neighbour ``(di, dj)`` in float32: zero off the grid,
+    for extra tokens and for padded neighbours."""
+    hh = ph + di
+    ww = pw + dj
+    ok = is_patch & (hh >= 0) & (hh < H) & (ww >= 0) & (ww < W)
+    if HAS_MASK:
+        pad = tl.load(mask_ptr + img * (H * W) + hh * W + ww, mask=ok, other=1)
+        ok = ok & (pad == 0)
+    nb = rows64 + (di * W + dj)
+    return tl.load(y_ptr + nb[:, None] * Y_RS + y_col[None, :],
+                   mask=ok[:, None] & k_ok[None, :], other=0.).to(tl.float32)
+
+
+@triton.jit
+def _dw_grad_tap_outer(dz_ptr, y_ptr, cw_ptr, cb_ptr, mask_ptr, z_ptr, gw_ptr, gb_ptr,
+                       M, NTOK, E, H, W, num_tiles, pid, nprog, kk, k_ok, y_col,
+                       K: tl.constexpr, PART_RS: tl.constexpr, Y_RS: tl.constexpr,
+                       KS: tl.constexpr, HAS_CB: tl.constexpr, HAS_MASK: tl.constexpr,
+                       BM: tl.constexpr, BC: tl.constexpr):
+    """``dw_grad_kernel`` with ``TAP_OUTER``: ``z`` tile by tile, then the weight gradient one
+    tap at a time over all of this program's tiles (one row sum per tap)."""
+    part = pid.to(tl.int64) * PART_RS
+    bacc = tl.zeros((BM, BC), dtype=tl.float32)
+    if HAS_CB:
+        cb = tl.load(cb_ptr + kk, mask=k_ok, other=0.).to(tl.float32)
+    for tile in range(pid, num_tiles, nprog):
+        rows64, row_ok, img, tok, is_patch, ph, pw = _rows(tile, M, NTOK, E, W, BM)
+        zacc = tl.zeros((BM, BC), dtype=tl.float32)
+        for i in range(KS):
+            for j in tl.static_range(KS):
+                v = _neighbour(y_ptr, y_col, mask_ptr, rows64, img, ph, pw, is_patch, k_ok,
+                               i - KS // 2, j - KS // 2, H, W, Y_RS, HAS_MASK)
+                wt = tl.load(cw_ptr + kk * (KS * KS) + i * KS + j, mask=k_ok,
+                             other=0.).to(tl.float32)
+                zacc += v * wt[None, :]
+        if HAS_CB:
+            zacc += cb[None, :]
+            bacc += tl.load(dz_ptr + rows64[:, None] * K + kk[None, :],
+                            mask=is_patch[:, None] & k_ok[None, :], other=0.).to(tl.float32)
+        is_extra = row_ok & (tok < E)
+        center = tl.load(y_ptr + rows64[:, None] * Y_RS + y_col[None, :],
+                         mask=is_extra[:, None] & k_ok[None, :], other=0.)
+        z = tl.where(is_patch[:, None], zacc, center.to(tl.float32))
+        tl.store(z_ptr + rows64[:, None] * K + kk[None, :], z.to(z_ptr.dtype.element_ty),
+                 mask=row_ok[:, None] & k_ok[None, :])
+    for t in range(KS * KS):
+        di = t // KS - KS // 2
+        dj = t % KS - KS // 2
+        acc = tl.zeros((BM, BC), dtype=tl.float32)
+        for tile in range(pid, num_tiles, nprog):
+            rows64, row_ok, img, tok, is_patch, ph, pw = _rows(tile, M, NTOK, E, W, BM)
+            dz = tl.load(dz_ptr + rows64[:, None] * K + kk[None, :],
+                         mask=is_patch[:, None] & k_ok[None, :], other=0.).to(tl.float32)
+            acc += dz * _neighbour(y_ptr, y_col, mask_ptr, rows64, img, ph, pw, is_patch, k_ok,
+                                   di, dj, H, W, Y_RS, HAS_MASK)
+        tl.store(gw_ptr + part + kk * (KS * KS) + t, tl.sum(acc, axis=0), mask=k_ok)
+    if HAS_CB:
+        tl.store(gb_ptr + part + kk, tl.sum(bacc, axis=0), mask=k_ok)

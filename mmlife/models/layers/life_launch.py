@@ -52,8 +52,10 @@ def gemm_config(K: int, N: int, KS: int, cd: torch.dtype) -> dict:
 
 
 def dw_config(K: int, KS: int) -> dict:
-    """Tile sizes of ``dw_grad_kernel`` (152 registers, no spills, for a 5 x 5 conv)."""
-    return dict(BM=64, BC=min(32, max(16, _next_pow2(K))), num_warps=4, num_stages=1)
+    """Tile sizes and loop order of ``dw_grad_kernel`` (152 registers, no spills, for a 5 x 5
+    conv)."""
+    return dict(BM=64, BC=min(32, max(16, _next_pow2(K))), num_warps=4, num_stages=1,
+                TAP_OUTER=False)
 
 
 #: ``dw_grad_kernel`` programs per streaming multiprocessor (all channel blocks together; see
@@ -208,7 +210,7 @@ _GEMM_PARAMS = ('K', 'N', 'SRC_RS', 'SRC_PS', 'SRC_D', 'SRC_OFF', 'G_RS', 'G_PS'
                 'KS', 'FLIP', 'HAS_CB', 'HAS_MASK', 'HAS_G', 'HAS_BIAS', 'STORE_A', 'DOT_DTYPE',
                 'PRECISION', 'BM', 'BK', 'BN')
 _DW_PARAMS = ('K', 'PART_RS', 'Y_RS', 'Y_PS', 'Y_D', 'Y_OFF', 'KS', 'HAS_CB', 'HAS_MASK', 'BM',
-              'BC', 'KKP')
+              'BC', 'KKP', 'TAP_OUTER')
 
 
 def clear_caches() -> None:
@@ -298,7 +300,7 @@ def _dw_plan(key):
     cfg = dw_config(K, KS)
     constexprs = dict(K=K, PART_RS=part_rs, Y_RS=y[0], Y_PS=y[1], Y_D=y[2], Y_OFF=y[3], KS=KS,
                       HAS_CB=has_cb, HAS_MASK=has_mask, BM=cfg['BM'], BC=cfg['BC'],
-                      KKP=_next_pow2(KS * KS + 1))
+                      KKP=_next_pow2(KS * KS + 1), TAP_OUTER=cfg.get('TAP_OUTER', False))
     values = tuple(constexprs[n] for n in _DW_PARAMS)
     options = dict(num_warps=cfg['num_warps'], num_stages=cfg['num_stages'])
     return constexprs, values, options, ('dw', ) + key

@@ -141,6 +141,34 @@ def test_fast_is_bitwise_deterministic(C, hw, E, B, amp):
             assert torch.equal(u, v), name
 
 
+@pytest.fixture
+def tap_outer(monkeypatch):
+    """The conv-gradient kernel's other loop order (``TAP_OUTER``, one tap at a time over a
+    program's row tiles), with the launch plans made afresh before and after."""
+    dw_config = life_launch.dw_config
+    monkeypatch.setattr(life_launch, 'dw_config',
+                        lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
+    life_launch.clear_caches()
+    yield
+    life_launch.clear_caches()
+
+
+TAP_OUTER_CASES = [CASES[0], CASES[2], CASES[5], CASES[6]]
+
+
+@needs_cuda
+@pytest.mark.parametrize('case', TAP_OUTER_CASES, ids=lambda c: f'C{c[0]}-{c[2]}-E{c[3]}'
+                         f'{"-mask" if c[5] else ""}')
+def test_tap_outer_matches_reference(case, tap_outer, monkeypatch):
+    test_fast_matches_reference_fp32(case, monkeypatch)
+    test_fast_matches_reference_bf16_autocast(case, monkeypatch)
+
+
+@needs_cuda
+def test_tap_outer_is_bitwise_deterministic(tap_outer):
+    test_fast_is_bitwise_deterministic(192, (14, 14), 1, 8, True)
+
+
 @needs_cuda
 def test_deterministic_mode_allows_fast(monkeypatch):
     # the fast path is deterministic, so torch.use_deterministic_algorithms(True) does not
@@ -263,7 +291,7 @@ import mmlife.models.layers.life_launch as lf
 lf.POISON_OUTPUTS = True
 # 1 "SM": few conv-gradient programs, so that a program sums several row tiles
 lf._num_sms = lambda device: 1
-float32_config = lf.gemm_config
+float32_config, dw_config = lf.gemm_config, lf.dw_config
 worst = 0.0
 for C, ks, hw, E, use_mask, cfg in [
         (12, (1, 3, 5), (3, 4), 1, False, 'fp32'), (8, (1, 3, 5), (4, 3), 2, True, 'fp32'),
@@ -271,10 +299,15 @@ for C, ks, hw, E, use_mask, cfg in [
         # 3 row tiles of 64 rows and 2 channel blocks: 2 conv-gradient programs, one with 2 tiles
         (40, (1, 3, 5), (9, 8), 1, True, 'fp32'),
         # the tile sizes of the bf16 (GPU) configuration, operands still in float32
-        (40, (1, 3, 5), (9, 8), 1, True, 'bf16')]:
+        (40, (1, 3, 5), (9, 8), 1, True, 'bf16'),
+        # the conv-gradient kernel's other loop order (one tap at a time over the tiles)
+        (12, (1, 3, 5), (3, 4), 1, False, 'fp32-tap'),
+        (40, (1, 3, 5), (9, 8), 1, True, 'fp32-tap')]:
     lf.clear_caches()
-    lf.gemm_config = float32_config if cfg == 'fp32' else (
+    lf.gemm_config = float32_config if cfg != 'bf16' else (
         lambda K, N, KS, cd: float32_config(K, N, KS, torch.bfloat16))
+    lf.dw_config = dw_config if cfg != 'fp32-tap' else (
+        lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
     torch.manual_seed(C)
     life = LIFE(C, kernel_sizes=ks).double()
     with torch.no_grad():
@@ -364,14 +397,16 @@ def _sm90_backend_available():
 
 @pytest.mark.skipif(importlib.util.find_spec('triton') is None or not _sm90_backend_available(),
                     reason="needs Triton with its NVIDIA backend (compiles only, no GPU)")
-@pytest.mark.parametrize('C, amp, dtype, mask, tf32', [(384, True, torch.float32, False, False),
-                                                      (192, True, torch.float32, True, False),
-                                                      (96, False, torch.bfloat16, False, False),
-                                                      (96, False, torch.float32, True, True)],
+@pytest.mark.parametrize('C, amp, dtype, mask, tf32, tap_outer',
+                         [(384, True, torch.float32, False, False, False),
+                          (192, True, torch.float32, True, False, False),
+                          (96, False, torch.bfloat16, False, False, False),
+                          (96, False, torch.float32, True, True, False),
+                          (192, True, torch.float32, True, False, True)],
                          ids=['C384-autocast', 'C192-autocast-mask', 'C96-bf16-model',
-                              'C96-tf32-mask'])
+                              'C96-tf32-mask', 'C192-autocast-mask-tap-outer'])
 def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask, tf32,
-                                                           monkeypatch):
+                                                           tap_outer, monkeypatch):
     """Compile every launch of a fast forward + backward for sm_90 (H100) and check the IR.
 
     * No wgmma is left in flight across loop iterations (``warp_group_dot_wait`` with
@@ -385,7 +420,12 @@ def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask,
     if tf32:  # as with torch.backends.cuda.matmul.allow_tf32 = True
         monkeypatch.setattr(life_launch, '_precision',
                             lambda dt: 'tf32' if dt == torch.float32 else 'ieee')
+    if tap_outer:  # the conv-gradient kernel's other loop order
+        dw_config = life_launch.dw_config
+        monkeypatch.setattr(life_launch, 'dw_config',
+                            lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
     calls = _record_launches(monkeypatch, C, (8, 8), 2, amp, dtype, mask)
+    assert all(c[2]['TAP_OUTER'] == tap_outer for c in calls if c[0] == 'dw_grad_kernel')
     if tf32:  # float32 operands on the tensor cores (wgmma) too
         assert any(c[2].get('PRECISION') == 'tf32' for c in calls)
     assert {c[0] for c in calls} == {'life_gemm_kernel', 'dw_grad_kernel'}
