@@ -212,12 +212,7 @@ def _dw_grad_tile_outer(dz_ptr, y_ptr, cw_ptr, cb_ptr, mask_ptr, z_ptr, gw_ptr, 
         gacc = tl.where(taps[:, None] == KS * KS, gacc + tl.sum(dz, axis=0)[None, :], gacc)
         if HAS_CB:
             zacc += cb[None, :]
-        is_extra = row_ok & (tok < E)
-        center = tl.load(y_ptr + rows64[:, None] * Y_RS + y_col[None, :],
-                         mask=is_extra[:, None] & k_ok[None, :], other=0.)
-        z = tl.where(is_patch[:, None], zacc, center.to(tl.float32))
-        tl.store(z_ptr + rows64[:, None] * K + kk[None, :], z.to(z_ptr.dtype.element_ty),
-                 mask=row_ok[:, None] & k_ok[None, :])
+        _store_z(z_ptr, zacc, y_ptr, y_col, rows64, row_ok, tok, is_patch, kk, k_ok, E, K, Y_RS)
     # every program writes its whole row of the partial-sum buffer (zeros if it had no tile)
     part = pid.to(tl.int64) * PART_RS
     tap_ok = taps < KS * KS
@@ -259,6 +254,19 @@ def _neighbour(y_ptr, y_col, mask_ptr, rows64, img, ph, pw, is_patch, k_ok, di, 
 
 
 @triton.jit
+def _store_z(z_ptr, zacc, y_ptr, y_col, rows64, row_ok, tok, is_patch, kk, k_ok, E,
+             K: tl.constexpr, Y_RS: tl.constexpr):
+    """Store a tile of the recomputed conv output: ``zacc`` for patches, the conv input as it
+    is for extra tokens."""
+    is_extra = row_ok & (tok < E)
+    center = tl.load(y_ptr + rows64[:, None] * Y_RS + y_col[None, :],
+                     mask=is_extra[:, None] & k_ok[None, :], other=0.)
+    z = tl.where(is_patch[:, None], zacc, center.to(tl.float32))
+    tl.store(z_ptr + rows64[:, None] * K + kk[None, :], z.to(z_ptr.dtype.element_ty),
+             mask=row_ok[:, None] & k_ok[None, :])
+
+
+@triton.jit
 def _dw_grad_tap_outer(dz_ptr, y_ptr, cw_ptr, cb_ptr, mask_ptr, z_ptr, gw_ptr, gb_ptr,
                        M, NTOK, E, H, W, num_tiles, pid, nprog, kk, k_ok, y_col,
                        K: tl.constexpr, PART_RS: tl.constexpr, Y_RS: tl.constexpr,
@@ -284,12 +292,7 @@ def _dw_grad_tap_outer(dz_ptr, y_ptr, cw_ptr, cb_ptr, mask_ptr, z_ptr, gw_ptr, g
             zacc += cb[None, :]
             bacc += tl.load(dz_ptr + rows64[:, None] * K + kk[None, :],
                             mask=is_patch[:, None] & k_ok[None, :], other=0.).to(tl.float32)
-        is_extra = row_ok & (tok < E)
-        center = tl.load(y_ptr + rows64[:, None] * Y_RS + y_col[None, :],
-                         mask=is_extra[:, None] & k_ok[None, :], other=0.)
-        z = tl.where(is_patch[:, None], zacc, center.to(tl.float32))
-        tl.store(z_ptr + rows64[:, None] * K + kk[None, :], z.to(z_ptr.dtype.element_ty),
-                 mask=row_ok[:, None] & k_ok[None, :])
+        _store_z(z_ptr, zacc, y_ptr, y_col, rows64, row_ok, tok, is_patch, kk, k_ok, E, K, Y_RS)
     for t in range(KS * KS):
         di = t // KS - KS // 2
         dj = t % KS - KS // 2
