@@ -15,13 +15,12 @@ builds an ``(B, C, H, W)`` map. Two kernels:
     Triton's pipeliner gives a load with a second, non-dot user a single shared-memory buffer
     while it keeps a wgmma in flight, and the next tile's prefetch then overwrites the operand
     of that wgmma (this, and an in-loop column sum as the second user before it, raced on the
-    H100). Every output column
-    of a row tile is made by one program, so the conv is computed once per element. Reads and
-    writes use the *grouped* column addressing of LIFE's ``[q_1..q_S | k_1..k_S | v_1..v_S]``
-    output: channel ``j`` of a scale of share ``d`` lives at column
-    ``OFF + (j // d) * PS + j % d`` of a row of stride ``RS``; that is how scale ``s`` reads
-    and writes its slot of the output without any layout copy. As a side job
-    the kernel can convert up to two weight matrices to the matmul dtype for later launches.
+    H100). Every output column of a row tile is made by one program, so the conv is computed
+    once per element. Reads and writes use the *grouped* column addressing of LIFE's
+    ``[q_1..q_S | k_1..k_S | v_1..v_S]`` output: channel ``j`` of a scale of share ``d`` lives
+    at column ``OFF + (j // d) * PS + j % d`` of a row of stride ``RS``; that is how scale ``s``
+    reads and writes its slot of the output without any layout copy. As a side job the kernel
+    can convert up to two weight matrices to the matmul dtype for later launches.
 
 ``dw_grad_kernel``
     The depthwise conv's weight and bias gradients and the recomputed conv output ``z`` that
