@@ -8,6 +8,7 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 import mmlife  # noqa: F401  (checkpoint allowlist for torch >= 2.6)
@@ -58,7 +59,8 @@ def main():
     runner = Runner.from_cfg(cfg)
     check_runner_load_from(runner, args.allow_partial)
     metrics = runner.test()
-    print(metrics)
+    if is_main_process():  # every rank has the gathered metrics: print them once
+        print(metrics)
     destroy_distributed()
 
 
