@@ -8,7 +8,8 @@ after changing the kernels.
 Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``). For every tile
 configuration of ``life_gemm_kernel`` (BM, BK, warps, stages) and of ``dw_grad_kernel``
 (BM, BC, warps, programs per SM: ``life_launch.DW_PROGRAMS_PER_SM``, loop order
-``TAP_OUTER``) it runs LIFE forward + backward under bf16 autocast inside
+``TAP_OUTER``), and with the conv launches split in two (``life_launch.SPLIT_CONV``, tiles of
+``life_conv_kernel``) it runs LIFE forward + backward under bf16 autocast inside
 ``torch.profiler`` and prints the device time per call of each kernel (so host overhead and
 machine noise do not enter), next to ``nn.Linear(C, 3C)``'s. The first configuration is the
 default of ``life_launch.gemm_config`` / ``life_launch.dw_config``; change those to adopt a
@@ -31,6 +32,9 @@ DW_VARIANTS = [(32, 64, 4, 4, False), (128, 64, 4, 4, False), (64, 32, 4, 2, Fal
                (32, 32, 1, 16, False),
                (64, 32, 4, 4, True), (64, 32, 4, 2, True), (64, 32, 4, 1, True),
                (128, 32, 4, 2, True), (64, 32, 2, 4, True)]
+# conv launches split in two (life_launch.SPLIT_CONV): life_conv_kernel (BM, BK, warps), then a
+# plain life_gemm_kernel launch
+SPLIT_VARIANTS = [None, (128, 64, 4), (32, 64, 4), (64, 32, 2)]
 
 
 def device_times(fn, calls=10):
@@ -53,7 +57,7 @@ def device_times(fn, calls=10):
 
 
 def short(name):
-    for k in ('life_gemm_kernel', 'dw_grad_kernel'):
+    for k in ('life_gemm_kernel', 'life_conv_kernel', 'dw_grad_kernel'):
         if k in name:
             return k
     if 'gemm' in name or 'nvjet' in name or 'cutlass' in name or 'sm90' in name:
@@ -79,10 +83,11 @@ def main():
     from mmlife.models.layers import life_launch
     default_gemm, default_dw = life_launch.gemm_config, life_launch.dw_config
     default_progs = life_launch.DW_PROGRAMS_PER_SM
+    default_conv = life_launch.conv_config
     print(f'GPU: {torch.cuda.get_device_name()}; device us per call of fwd+bwd')
-    print('| size | variant | Linear total | LIFE total | life_gemm_kernel | dw_grad_kernel | '
-          'cuBLAS | other |')
-    print('|---|---|---|---|---|---|---|---|')
+    print('| size | variant | Linear total | LIFE total | life_gemm_kernel | life_conv_kernel | '
+          'dw_grad_kernel | cuBLAS | other |')
+    print('|---|---|---|---|---|---|---|---|---|')
     for size in args.sizes:
         C, g, B = (int(v) for v in size.split(':'))
         x = torch.randn(B, 1 + g * g, C, device='cuda', requires_grad=True)
@@ -96,14 +101,21 @@ def main():
             out.backward(grad)
 
         lin = summarize(device_times(lambda: fwd_bwd(linear)))
-        variants = [('gemm', v) for v in GEMM_VARIANTS] + [('dw', v) for v in DW_VARIANTS]
+        variants = ([('gemm', v) for v in GEMM_VARIANTS] + [('dw', v) for v in DW_VARIANTS]
+                    + [('split', v) for v in SPLIT_VARIANTS])
         if args.variants == 'default':
             variants = variants[:1]
         for kind, v in variants:
             life_launch.gemm_config, life_launch.dw_config = default_gemm, default_dw
             life_launch.DW_PROGRAMS_PER_SM = default_progs
+            life_launch.conv_config, life_launch.SPLIT_CONV = default_conv, False
             life_launch.clear_caches()
-            if kind == 'gemm' and v is not None:
+            if kind == 'split':
+                life_launch.SPLIT_CONV = True
+                if v is not None:
+                    life_launch.conv_config = lambda K, KS, v=v: dict(
+                        BM=v[0], BK=v[1], num_warps=v[2], num_stages=1)
+            elif kind == 'gemm' and v is not None:
                 def cfg(K, N, KS, cd, v=v):
                     base = default_gemm(K, N, KS, cd)
                     return dict(base, BM=v[0], BK=v[1], num_warps=v[2], num_stages=v[3])
@@ -118,14 +130,16 @@ def main():
                 print(f'| {size} | {kind} {v} | failed: {type(err).__name__}: {str(err)[:80]} |')
                 continue
             print(f"| {size} | {kind} {v or 'default'} | {lin['total']:.0f} | {t['total']:.0f} "
-                  f"| {t.get('life_gemm_kernel', 0):.0f} | {t.get('dw_grad_kernel', 0):.0f} | "
-                  f"{t.get('cublas', 0):.0f} | {t.get('other', 0):.0f} |", flush=True)
+                  f"| {t.get('life_gemm_kernel', 0):.0f} | {t.get('life_conv_kernel', 0):.0f} | "
+                  f"{t.get('dw_grad_kernel', 0):.0f} | {t.get('cublas', 0):.0f} | "
+                  f"{t.get('other', 0):.0f} |", flush=True)
         life_launch.gemm_config, life_launch.dw_config = default_gemm, default_dw
         life_launch.DW_PROGRAMS_PER_SM = default_progs
+        life_launch.conv_config, life_launch.SPLIT_CONV = default_conv, False
         life_launch.clear_caches()
     from mmlife.models.layers import _life_triton as k
     print('\ncompiled kernels (registers, spills, warps, shared bytes):')
-    for name in ('life_gemm_kernel', 'dw_grad_kernel'):
+    for name in ('life_gemm_kernel', 'life_conv_kernel', 'dw_grad_kernel'):
         for caches in getattr(getattr(k, name), 'device_caches', {}).values():
             for ck in caches[0].values():
                 md = getattr(ck, 'metadata', None)

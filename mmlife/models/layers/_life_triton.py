@@ -1,7 +1,7 @@
 """Triton kernels behind :mod:`mmlife.models.layers.life_fast` (imported only on the fast path).
 
 Tokens stay token-major (``(B * N, channels)``, channels contiguous) throughout; no kernel ever
-builds an ``(B, C, H, W)`` map. Two kernels:
+builds an ``(B, C, H, W)`` map. The kernels:
 
 ``life_gemm_kernel``
     ``out[r, :] = A[r, :] @ Wmat (+ bias)`` for a tile of ``BM`` token rows, where the A tile is
@@ -21,6 +21,13 @@ builds an ``(B, C, H, W)`` map. Two kernels:
     at column ``OFF + (j // d) * PS + j % d`` of a row of stride ``RS``; that is how scale ``s``
     reads and writes its slot of the output without any layout copy. As a side job the kernel
     can convert up to two weight matrices to the matmul dtype for later launches.
+
+``life_conv_kernel``
+    The prologue of ``life_gemm_kernel`` alone: a conv launch split in two
+    (``life_launch.SPLIT_CONV``), the conv into a buffer in the matmul dtype, then a plain
+    (``KS = 1``) ``life_gemm_kernel`` launch that multiplies it. More memory traffic, but each
+    launch can be tiled for its own job (the fused launch holds a wide accumulator while it
+    gathers the taps).
 
 ``dw_grad_kernel``
     The depthwise conv's weight and bias gradients and the recomputed conv output ``z`` that
@@ -69,66 +76,21 @@ def life_gemm_kernel(
     row_ok = rows < M
     rows64 = rows.to(tl.int64)
     if KS > 1:
-        img = rows // NTOK
-        tok = rows - img * NTOK
-        is_patch = row_ok & (tok >= E)
+        img, tok, is_patch, ph, pw = _geometry(rows, row_ok, NTOK, E, W)
         is_extra = row_ok & (tok < E)
-        p = tok - E
-        ph = p // W
-        pw = p - ph * W
-        if HAS_MASK:
-            if FLIP:
-                pad_c = tl.load(mask_ptr + img * (H * W) + p, mask=is_patch, other=1)
-                keep_c = pad_c == 0
+        keep_c = _keep_center(mask_ptr, img, tok, is_patch, E, H, W, KS, FLIP, HAS_MASK)
+    else:  # a plain load: no grid (placeholders, unused)
+        img, ph, pw = rows, rows, rows
+        is_patch, is_extra, keep_c = row_ok, row_ok, row_ok
     cols = tl.arange(0, BN)
     n_ok = cols < N
     acc = tl.zeros((BM, BN), dtype=tl.float32)
     for k0 in range(0, K, BK):
         kk = k0 + tl.arange(0, BK)
         k_ok = kk < K
-        src_col = SRC_OFF + (kk // SRC_D) * SRC_PS + kk % SRC_D
-        if KS == 1:
-            a = tl.load(src_ptr + rows64[:, None] * SRC_RS + src_col[None, :],
-                        mask=row_ok[:, None] & k_ok[None, :], other=0.).to(tl.float32)
-        else:
-            a = tl.zeros((BM, BK), dtype=tl.float32)
-            # one kernel row of taps per iteration: unrolled over all taps, every tap's load
-            # would be hoisted (~255 registers); this keeps KS loads in flight
-            for i in range(KS):
-                for j in tl.static_range(KS):
-                    t = i * KS + j
-                    di = i - KS // 2
-                    dj = j - KS // 2
-                    if FLIP:  # transposed conv: out[p] gathers in[p - offset]
-                        di = -di
-                        dj = -dj
-                    hh = ph + di
-                    ww = pw + dj
-                    ok = is_patch & (hh >= 0) & (hh < H) & (ww >= 0) & (ww < W)
-                    if HAS_MASK:
-                        if not FLIP:  # padded inputs count as zeros
-                            pad = tl.load(mask_ptr + img * (H * W) + hh * W + ww, mask=ok,
-                                          other=1)
-                            ok = ok & (pad == 0)
-                    nb = rows64 + (di * W + dj)
-                    v = tl.load(src_ptr + nb[:, None] * SRC_RS + src_col[None, :],
-                                mask=ok[:, None] & k_ok[None, :], other=0.)
-                    wt = tl.load(cw_ptr + kk * (KS * KS) + t, mask=k_ok, other=0.)
-                    a += v.to(tl.float32) * wt.to(tl.float32)[None, :]
-            if HAS_CB:
-                cb = tl.load(cb_ptr + kk, mask=k_ok, other=0.)
-                a += cb.to(tl.float32)[None, :]
-            if HAS_MASK:
-                if FLIP:  # the forward zeroed padded inputs: no gradient reaches them
-                    a = tl.where(keep_c[:, None], a, 0.)
-            center = tl.load(src_ptr + rows64[:, None] * SRC_RS + src_col[None, :],
-                             mask=is_extra[:, None] & k_ok[None, :], other=0.)
-            a = tl.where(is_patch[:, None], a, center.to(tl.float32))
-        if HAS_G:
-            g_col = G_OFF + (kk // G_D) * G_PS + kk % G_D
-            g = tl.load(g_ptr + rows64[:, None] * G_RS + g_col[None, :],
-                        mask=row_ok[:, None] & k_ok[None, :], other=0.)
-            a += g.to(tl.float32)
+        a = _a_tile(src_ptr, g_ptr, cw_ptr, cb_ptr, mask_ptr, rows64, row_ok, img, is_patch,
+                    is_extra, ph, pw, keep_c, kk, k_ok, H, W, SRC_RS, SRC_PS, SRC_D, SRC_OFF,
+                    G_RS, G_PS, G_D, G_OFF, KS, FLIP, HAS_CB, HAS_MASK, HAS_G, BM, BK)
         a_lp = a.to(DOT_DTYPE)
         if STORE_A:
             tl.store(ast_ptr + rows64[:, None] * AST_RS + kk[None, :],
@@ -142,6 +104,112 @@ def life_gemm_kernel(
     out_col = OUT_OFF + (cols // OUT_D) * OUT_PS + cols % OUT_D
     tl.store(out_ptr + rows64[:, None] * OUT_RS + out_col[None, :],
              acc.to(out_ptr.dtype.element_ty), mask=row_ok[:, None] & n_ok[None, :])
+
+
+
+@triton.jit(do_not_specialize=_RUNTIME)
+def life_conv_kernel(
+        src_ptr, g_ptr, cw_ptr, cb_ptr, mask_ptr, dst_ptr,
+        M, NTOK, E, H, W,
+        K: tl.constexpr,
+        SRC_RS: tl.constexpr, SRC_PS: tl.constexpr, SRC_D: tl.constexpr, SRC_OFF: tl.constexpr,
+        G_RS: tl.constexpr, G_PS: tl.constexpr, G_D: tl.constexpr, G_OFF: tl.constexpr,
+        DST_RS: tl.constexpr, KS: tl.constexpr, FLIP: tl.constexpr, HAS_CB: tl.constexpr,
+        HAS_MASK: tl.constexpr, HAS_G: tl.constexpr, BM: tl.constexpr, BK: tl.constexpr):
+    """``life_gemm_kernel``'s A tile on its own (the split conv launch): ``dst`` (row stride
+    ``DST_RS``) gets the prologue of a conv launch, which a ``KS = 1`` launch then multiplies."""
+    rows = tl.program_id(0) * BM + tl.arange(0, BM)
+    row_ok = rows < M
+    img, tok, is_patch, ph, pw = _geometry(rows, row_ok, NTOK, E, W)
+    is_extra = row_ok & (tok < E)
+    keep_c = _keep_center(mask_ptr, img, tok, is_patch, E, H, W, KS, FLIP, HAS_MASK)
+    kk = tl.program_id(1) * BK + tl.arange(0, BK)
+    k_ok = kk < K
+    rows64 = rows.to(tl.int64)
+    a = _a_tile(src_ptr, g_ptr, cw_ptr, cb_ptr, mask_ptr, rows64, row_ok, img, is_patch,
+                is_extra, ph, pw, keep_c, kk, k_ok, H, W, SRC_RS, SRC_PS, SRC_D, SRC_OFF,
+                G_RS, G_PS, G_D, G_OFF, KS, FLIP, HAS_CB, HAS_MASK, HAS_G, BM, BK)
+    tl.store(dst_ptr + rows64[:, None] * DST_RS + kk[None, :], a.to(dst_ptr.dtype.element_ty),
+             mask=row_ok[:, None] & k_ok[None, :])
+
+@triton.jit
+def _geometry(rows, row_ok, NTOK, E, W):
+    """Where each row's token sits: ``(img, tok, is_patch, ph, pw)``."""
+    img = rows // NTOK
+    tok = rows - img * NTOK
+    is_patch = row_ok & (tok >= E)
+    p = tok - E
+    ph = p // W
+    return img, tok, is_patch, ph, p - ph * W
+
+
+@triton.jit
+def _keep_center(mask_ptr, img, tok, is_patch, E, H, W, KS: tl.constexpr, FLIP: tl.constexpr,
+                 HAS_MASK: tl.constexpr):
+    """For a transposed conv with a padding mask: whether each row's own token is not padding
+    (the forward zeroed padded inputs, so no gradient reaches them); else ``is_patch``."""
+    keep_c = is_patch
+    if KS > 1:
+        if HAS_MASK:
+            if FLIP:
+                keep_c = tl.load(mask_ptr + img * (H * W) + (tok - E), mask=is_patch,
+                                 other=1) == 0
+    return keep_c
+
+
+@triton.jit
+def _a_tile(src_ptr, g_ptr, cw_ptr, cb_ptr, mask_ptr, rows64, row_ok, img, is_patch, is_extra,
+            ph, pw, keep_c, kk, k_ok, H, W,
+            SRC_RS: tl.constexpr, SRC_PS: tl.constexpr, SRC_D: tl.constexpr,
+            SRC_OFF: tl.constexpr, G_RS: tl.constexpr, G_PS: tl.constexpr, G_D: tl.constexpr,
+            G_OFF: tl.constexpr, KS: tl.constexpr, FLIP: tl.constexpr, HAS_CB: tl.constexpr,
+            HAS_MASK: tl.constexpr, HAS_G: tl.constexpr, BM: tl.constexpr, BK: tl.constexpr):
+    """The float32 A tile (rows x channels ``kk``) of ``life_gemm_kernel``'s prologue: the
+    (grouped) source, or its depthwise ``KS x KS`` conv (transposed with ``FLIP``; extra tokens
+    pass through), plus the second tensor ``g`` with ``HAS_G``."""
+    src_col = SRC_OFF + (kk // SRC_D) * SRC_PS + kk % SRC_D
+    if KS == 1:
+        a = tl.load(src_ptr + rows64[:, None] * SRC_RS + src_col[None, :],
+                    mask=row_ok[:, None] & k_ok[None, :], other=0.).to(tl.float32)
+    else:
+        a = tl.zeros((BM, BK), dtype=tl.float32)
+        # one kernel row of taps per iteration: unrolled over all taps, every tap's load
+        # would be hoisted (~255 registers); this keeps KS loads in flight
+        for i in range(KS):
+            for j in tl.static_range(KS):
+                t = i * KS + j
+                di = i - KS // 2
+                dj = j - KS // 2
+                if FLIP:  # transposed conv: out[p] gathers in[p - offset]
+                    di = -di
+                    dj = -dj
+                hh = ph + di
+                ww = pw + dj
+                ok = is_patch & (hh >= 0) & (hh < H) & (ww >= 0) & (ww < W)
+                if HAS_MASK:
+                    if not FLIP:  # padded inputs count as zeros
+                        pad = tl.load(mask_ptr + img * (H * W) + hh * W + ww, mask=ok, other=1)
+                        ok = ok & (pad == 0)
+                nb = rows64 + (di * W + dj)
+                v = tl.load(src_ptr + nb[:, None] * SRC_RS + src_col[None, :],
+                            mask=ok[:, None] & k_ok[None, :], other=0.)
+                wt = tl.load(cw_ptr + kk * (KS * KS) + t, mask=k_ok, other=0.)
+                a += v.to(tl.float32) * wt.to(tl.float32)[None, :]
+        if HAS_CB:
+            cb = tl.load(cb_ptr + kk, mask=k_ok, other=0.)
+            a += cb.to(tl.float32)[None, :]
+        if HAS_MASK:
+            if FLIP:
+                a = tl.where(keep_c[:, None], a, 0.)
+        center = tl.load(src_ptr + rows64[:, None] * SRC_RS + src_col[None, :],
+                         mask=is_extra[:, None] & k_ok[None, :], other=0.)
+        a = tl.where(is_patch[:, None], a, center.to(tl.float32))
+    if HAS_G:
+        g_col = G_OFF + (kk // G_D) * G_PS + kk % G_D
+        g = tl.load(g_ptr + rows64[:, None] * G_RS + g_col[None, :],
+                    mask=row_ok[:, None] & k_ok[None, :], other=0.)
+        a += g.to(tl.float32)
+    return a
 
 
 @triton.jit
@@ -228,12 +296,8 @@ def _rows(tile, M, NTOK, E, W, BM: tl.constexpr):
     is_patch, ph, pw)."""
     rows = tile * BM + tl.arange(0, BM)
     row_ok = rows < M
-    img = rows // NTOK
-    tok = rows - img * NTOK
-    is_patch = row_ok & (tok >= E)
-    p = tok - E
-    ph = p // W
-    return rows.to(tl.int64), row_ok, img, tok, is_patch, ph, p - ph * W
+    img, tok, is_patch, ph, pw = _geometry(rows, row_ok, NTOK, E, W)
+    return rows.to(tl.int64), row_ok, img, tok, is_patch, ph, pw
 
 
 @triton.jit

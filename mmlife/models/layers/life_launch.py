@@ -58,6 +58,17 @@ def dw_config(K: int, KS: int) -> dict:
                 TAP_OUTER=False)
 
 
+#: Split every conv launch of ``life_gemm_kernel`` in two: ``life_conv_kernel`` writes the conv
+#: (the fused launch's A tile) to a buffer in the matmul dtype, then a plain launch multiplies
+#: it. A tuning knob of ``tools/dev/life_kernel_sweep.py`` (off: one fused launch).
+SPLIT_CONV = False
+
+
+def conv_config(K: int, KS: int) -> dict:
+    """Tile sizes of ``life_conv_kernel`` (the split conv launch)."""
+    return dict(BM=64, BK=min(64, max(16, _next_pow2(K))), num_warps=4, num_stages=1)
+
+
 #: ``dw_grad_kernel`` programs per streaming multiprocessor (all channel blocks together; see
 #: :func:`dw_grad_programs`). A tuning knob of ``tools/dev/life_kernel_sweep.py``: the programs
 #: run in one wave only if this many fit on an SM (registers, shared memory).
@@ -200,25 +211,27 @@ def _direct_launch_enabled() -> bool:
 
 _GEMM = _Launcher('life_gemm_kernel', 13)
 _DW = _Launcher('dw_grad_kernel', 8)
+_CONV = _Launcher('life_conv_kernel', 6)
 
 # launch plans: shape key -> (constexprs dict, constexpr values in parameter order, options,
 # key); the grid's row count is computed per call (the batch may change without recompiling)
 _GEMM_CFG = {}
 _DW_CFG = {}
+_CONV_CFG = {}
 _GEMM_PARAMS = ('K', 'N', 'SRC_RS', 'SRC_PS', 'SRC_D', 'SRC_OFF', 'G_RS', 'G_PS', 'G_D', 'G_OFF',
                 'W_SK', 'W_SN', 'OUT_RS', 'OUT_PS', 'OUT_D', 'OUT_OFF', 'AST_RS', 'S0_N', 'S1_N',
                 'KS', 'FLIP', 'HAS_CB', 'HAS_MASK', 'HAS_G', 'HAS_BIAS', 'STORE_A', 'DOT_DTYPE',
                 'PRECISION', 'BM', 'BK', 'BN')
+_CONV_PARAMS = ('K', 'SRC_RS', 'SRC_PS', 'SRC_D', 'SRC_OFF', 'G_RS', 'G_PS', 'G_D', 'G_OFF',
+                'DST_RS', 'KS', 'FLIP', 'HAS_CB', 'HAS_MASK', 'HAS_G', 'BM', 'BK')
 _DW_PARAMS = ('K', 'PART_RS', 'Y_RS', 'Y_PS', 'Y_D', 'Y_OFF', 'KS', 'HAS_CB', 'HAS_MASK', 'BM',
               'BC', 'KKP', 'TAP_OUTER')
 
 
 def clear_caches() -> None:
     """Forget every launch plan and cached compiled kernel (after changing the configs)."""
-    _GEMM_CFG.clear()
-    _DW_CFG.clear()
-    _GEMM.cache.clear()
-    _DW.cache.clear()
+    for cache in (_GEMM_CFG, _DW_CFG, _CONV_CFG, _GEMM.cache, _DW.cache, _CONV.cache):
+        cache.clear()
 
 
 def _gemm_plan(key):
@@ -260,6 +273,12 @@ def gemm(src, K, w, transpose_w, N, out, geom, cd, bias=None, conv=None, g=None,
     """
     M, NTOK, E, H, W, mask = geom
     KS, FLIP, cw, cb = conv if conv is not None else (1, False, None, None)
+    if KS > 1 and SPLIT_CONV:  # the conv into a buffer (store_a's, if given), then a matmul
+        a = store_a if store_a is not None else empty((M, K), cd, out[0].device)
+        conv_a(src, K, conv, g, a, geom)
+        gemm((a, a.stride(0), 0, _FLAT, 0), K, w, transpose_w, N, out, geom, cd, bias=bias,
+             side=side)
+        return
     w_s = (w.stride(1), w.stride(0)) if transpose_w else (w.stride(0), w.stride(1))
     key = (K, N, KS, FLIP, cd, _precision(cd), src[1:], None if g is None else g[1:], w_s,
            out[1:], side[0][0].numel() if len(side) > 0 else 0,
@@ -277,6 +296,34 @@ def gemm(src, K, w, transpose_w, N, out, geom, cd, bias=None, conv=None, g=None,
             store_a if store_a is not None else dummy, s0[0], s0[1], s1[0], s1[1],
             M, NTOK, E, H, W)
     _GEMM((_cdiv(M, plan[0]['BM']), ), args, plan)
+
+
+def _conv_plan(key):
+    K, KS, FLIP, src, g, dst_rs, has_cb, has_mask = key
+    cfg = dict(conv_config(K, KS))
+    options = dict(num_warps=cfg.pop('num_warps'), num_stages=cfg.pop('num_stages'))
+    g = g if g is not None else (0, 0, 1, 0)
+    constexprs = dict(K=K, SRC_RS=src[0], SRC_PS=src[1], SRC_D=src[2], SRC_OFF=src[3],
+                      G_RS=g[0], G_PS=g[1], G_D=g[2], G_OFF=g[3], DST_RS=dst_rs, KS=KS,
+                      FLIP=FLIP, HAS_CB=has_cb, HAS_MASK=has_mask, HAS_G=key[4] is not None,
+                      **cfg)
+    values = tuple(constexprs[n] for n in _CONV_PARAMS)
+    return constexprs, values, options, ('conv', ) + key
+
+
+def conv_a(src, K, conv, g, dst, geom):
+    """Launch ``life_conv_kernel``: ``dst`` (``(M, K)``, row-strided) gets the A tile that a
+    fused ``gemm`` launch with the same ``src``, ``conv`` and ``g`` would multiply."""
+    M, NTOK, E, H, W, mask = geom
+    KS, FLIP, cw, cb = conv
+    key = (K, KS, FLIP, src[1:], None if g is None else g[1:], dst.stride(0), cb is not None,
+           mask is not None)
+    plan = _CONV_CFG.get(key)
+    if plan is None:
+        plan = _CONV_CFG[key] = _conv_plan(key)
+    args = (src[0], g[0] if g is not None else dst, cw, cb if cb is not None else dst,
+            mask if mask is not None else dst, dst, M, NTOK, E, H, W)
+    _CONV((_cdiv(M, plan[0]['BM']), _cdiv(K, plan[0]['BK'])), args, plan)
 
 
 def dw_grad_programs(M: int, widths: Sequence[int], kernel_sizes: Sequence[int],

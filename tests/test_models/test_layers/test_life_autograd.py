@@ -82,6 +82,7 @@ def test_input_checks_run_once_per_signature(monkeypatch):
 def test_launch_plan_parameter_order_matches_the_kernels():
     from mmlife.models.layers import _life_triton as k
     for fn, names, n_runtime in ((k.life_gemm_kernel, life_launch._GEMM_PARAMS, 18),
+                                 (k.life_conv_kernel, life_launch._CONV_PARAMS, 11),
                                  (k.dw_grad_kernel, life_launch._DW_PARAMS, 14)):
         assert tuple(fn.arg_names[n_runtime:]) == names
         assert all(fn.params[i].is_constexpr for i in range(n_runtime, len(fn.arg_names)))

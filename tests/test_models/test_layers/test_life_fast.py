@@ -156,6 +156,27 @@ def tap_outer(monkeypatch):
 TAP_OUTER_CASES = [CASES[0], CASES[2], CASES[5], CASES[6]]
 
 
+@pytest.fixture
+def split_conv(monkeypatch):
+    """Conv launches split in two (``life_launch.SPLIT_CONV``: the conv into a buffer, then a
+    plain matmul)."""
+    monkeypatch.setattr(life_launch, 'SPLIT_CONV', True)
+    yield
+
+
+@needs_cuda
+@pytest.mark.parametrize('case', TAP_OUTER_CASES, ids=lambda c: f'C{c[0]}-{c[2]}-E{c[3]}'
+                         f'{"-mask" if c[5] else ""}')
+def test_split_conv_matches_reference(case, split_conv, monkeypatch):
+    test_fast_matches_reference_fp32(case, monkeypatch)
+    test_fast_matches_reference_bf16_autocast(case, monkeypatch)
+
+
+@needs_cuda
+def test_split_conv_is_bitwise_deterministic(split_conv):
+    test_fast_is_bitwise_deterministic(192, (14, 14), 1, 8, True)
+
+
 @needs_cuda
 @pytest.mark.parametrize('case', TAP_OUTER_CASES, ids=lambda c: f'C{c[0]}-{c[2]}-E{c[3]}'
                          f'{"-mask" if c[5] else ""}')
@@ -302,8 +323,12 @@ for C, ks, hw, E, use_mask, cfg in [
         (40, (1, 3, 5), (9, 8), 1, True, 'bf16'),
         # the conv-gradient kernel's other loop order (one tap at a time over the tiles)
         (12, (1, 3, 5), (3, 4), 1, False, 'fp32-tap'),
-        (40, (1, 3, 5), (9, 8), 1, True, 'fp32-tap')]:
+        (40, (1, 3, 5), (9, 8), 1, True, 'fp32-tap'),
+        # conv launches split in two (the conv into a buffer, then a plain matmul)
+        (12, (1, 3, 5), (3, 4), 1, False, 'fp32-split'),
+        (40, (1, 3, 5), (9, 8), 1, True, 'fp32-split')]:
     lf.clear_caches()
+    lf.SPLIT_CONV = cfg == 'fp32-split'
     lf.gemm_config = float32_config if cfg != 'bf16' else (
         lambda K, N, KS, cd: float32_config(K, N, KS, torch.bfloat16))
     lf.dw_config = dw_config if cfg != 'fp32-tap' else (
@@ -397,16 +422,18 @@ def _sm90_backend_available():
 
 @pytest.mark.skipif(importlib.util.find_spec('triton') is None or not _sm90_backend_available(),
                     reason="needs Triton with its NVIDIA backend (compiles only, no GPU)")
-@pytest.mark.parametrize('C, amp, dtype, mask, tf32, tap_outer',
-                         [(384, True, torch.float32, False, False, False),
-                          (192, True, torch.float32, True, False, False),
-                          (96, False, torch.bfloat16, False, False, False),
-                          (96, False, torch.float32, True, True, False),
-                          (192, True, torch.float32, True, False, True)],
+@pytest.mark.parametrize('C, amp, dtype, mask, tf32, variant',
+                         [(384, True, torch.float32, False, False, ''),
+                          (192, True, torch.float32, True, False, ''),
+                          (96, False, torch.bfloat16, False, False, ''),
+                          (96, False, torch.float32, True, True, ''),
+                          (192, True, torch.float32, True, False, 'tap-outer'),
+                          (192, True, torch.float32, True, False, 'split')],
                          ids=['C384-autocast', 'C192-autocast-mask', 'C96-bf16-model',
-                              'C96-tf32-mask', 'C192-autocast-mask-tap-outer'])
-def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask, tf32,
-                                                           tap_outer, monkeypatch):
+                              'C96-tf32-mask', 'C192-autocast-mask-tap-outer',
+                              'C192-autocast-mask-split'])
+def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask, tf32, variant,
+                                                           monkeypatch):
     """Compile every launch of a fast forward + backward for sm_90 (H100) and check the IR.
 
     * No wgmma is left in flight across loop iterations (``warp_group_dot_wait`` with
@@ -420,15 +447,20 @@ def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask,
     if tf32:  # as with torch.backends.cuda.matmul.allow_tf32 = True
         monkeypatch.setattr(life_launch, '_precision',
                             lambda dt: 'tf32' if dt == torch.float32 else 'ieee')
-    if tap_outer:  # the conv-gradient kernel's other loop order
+    if variant == 'tap-outer':  # the conv-gradient kernel's other loop order
         dw_config = life_launch.dw_config
         monkeypatch.setattr(life_launch, 'dw_config',
                             lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
+    monkeypatch.setattr(life_launch, 'SPLIT_CONV', variant == 'split')
     calls = _record_launches(monkeypatch, C, (8, 8), 2, amp, dtype, mask)
-    assert all(c[2]['TAP_OUTER'] == tap_outer for c in calls if c[0] == 'dw_grad_kernel')
+    assert all(c[2]['TAP_OUTER'] == (variant == 'tap-outer') for c in calls
+               if c[0] == 'dw_grad_kernel')
     if tf32:  # float32 operands on the tensor cores (wgmma) too
         assert any(c[2].get('PRECISION') == 'tf32' for c in calls)
-    assert {c[0] for c in calls} == {'life_gemm_kernel', 'dw_grad_kernel'}
+    assert {c[0] for c in calls} == {'life_gemm_kernel', 'dw_grad_kernel'} | (
+        {'life_conv_kernel'} if variant == 'split' else set())
+    # split: no fused conv launch is left (KS > 1 only in the conv kernel)
+    assert variant != 'split' or all(c[2]['KS'] == 1 for c in calls if c[0] == 'life_gemm_kernel')
     seen = set()
     for name, args, constexprs, options in calls:
         key = (name, tuple(sorted((k, str(v)) for k, v in constexprs.items())),
