@@ -141,52 +141,33 @@ def test_fast_is_bitwise_deterministic(C, hw, E, B, amp):
             assert torch.equal(u, v), name
 
 
-@pytest.fixture
-def tap_outer(monkeypatch):
-    """The conv-gradient kernel's other loop order (``TAP_OUTER``, one tap at a time over a
-    program's row tiles), with the launch plans made afresh before and after."""
-    dw_config = life_launch.dw_config
-    monkeypatch.setattr(life_launch, 'dw_config',
-                        lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
+@pytest.fixture(params=['tap-outer', 'split-conv'])
+def kernel_option(request, monkeypatch):
+    """A fast-path option that is off by default, with the launch plans made afresh before and
+    after: the conv-gradient kernel's other loop order (``TAP_OUTER``: one tap at a time over a
+    program's row tiles) or conv launches split in two (``SPLIT_CONV``: the conv into a
+    buffer, then a plain matmul)."""
+    if request.param == 'tap-outer':
+        dw_config = life_launch.dw_config
+        monkeypatch.setattr(life_launch, 'dw_config',
+                            lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
+    else:
+        monkeypatch.setattr(life_launch, 'SPLIT_CONV', True)
     life_launch.clear_caches()
-    yield
+    yield request.param
     life_launch.clear_caches()
-
-
-TAP_OUTER_CASES = [CASES[0], CASES[2], CASES[5], CASES[6]]
-
-
-@pytest.fixture
-def split_conv(monkeypatch):
-    """Conv launches split in two (``life_launch.SPLIT_CONV``: the conv into a buffer, then a
-    plain matmul)."""
-    monkeypatch.setattr(life_launch, 'SPLIT_CONV', True)
-    yield
 
 
 @needs_cuda
-@pytest.mark.parametrize('case', TAP_OUTER_CASES, ids=lambda c: f'C{c[0]}-{c[2]}-E{c[3]}'
-                         f'{"-mask" if c[5] else ""}')
-def test_split_conv_matches_reference(case, split_conv, monkeypatch):
+@pytest.mark.parametrize('case', [CASES[0], CASES[2], CASES[5], CASES[6]],
+                         ids=lambda c: f'C{c[0]}-{c[2]}-E{c[3]}{"-mask" if c[5] else ""}')
+def test_kernel_option_matches_reference(case, kernel_option, monkeypatch):
     test_fast_matches_reference_fp32(case, monkeypatch)
     test_fast_matches_reference_bf16_autocast(case, monkeypatch)
 
 
 @needs_cuda
-def test_split_conv_is_bitwise_deterministic(split_conv):
-    test_fast_is_bitwise_deterministic(192, (14, 14), 1, 8, True)
-
-
-@needs_cuda
-@pytest.mark.parametrize('case', TAP_OUTER_CASES, ids=lambda c: f'C{c[0]}-{c[2]}-E{c[3]}'
-                         f'{"-mask" if c[5] else ""}')
-def test_tap_outer_matches_reference(case, tap_outer, monkeypatch):
-    test_fast_matches_reference_fp32(case, monkeypatch)
-    test_fast_matches_reference_bf16_autocast(case, monkeypatch)
-
-
-@needs_cuda
-def test_tap_outer_is_bitwise_deterministic(tap_outer):
+def test_kernel_option_is_bitwise_deterministic(kernel_option):
     test_fast_is_bitwise_deterministic(192, (14, 14), 1, 8, True)
 
 
