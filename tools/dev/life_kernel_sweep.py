@@ -3,9 +3,10 @@
 Developer tool: it chose the tile sizes of ``life_launch.gemm_config`` / ``dw_config``; rerun it
 after changing the kernels.
 
-    python tools/dev/life_kernel_sweep.py [--sizes 192:8:512 384:14:256]
+    python tools/dev/life_kernel_sweep.py [--sizes 192:8:512 384:14:256 256:32:16:mask]
 
-Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``). For every tile
+Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``), or
+``C:grid:batch:mask`` (no extra token, a padding mask). For every tile
 configuration of ``life_gemm_kernel`` (BM, BK, warps, stages) and of ``dw_grad_kernel``
 (BM, BC, warps, programs per SM: ``life_launch.DW_PROGRAMS_PER_SM``, loop order
 ``TAP_OUTER``), and with the conv launches split in two (``life_launch.SPLIT_CONV``, tiles of
@@ -22,16 +23,16 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 GEMM_VARIANTS = [None, (32, 32, 8, 1), (64, 64, 8, 1), (128, 32, 8, 1), (64, 32, 4, 1)]
-# dw_grad_kernel: (BM, BC, warps, programs per SM, TAP_OUTER); fewer warps make the kernel's
-# row sums cheaper (fewer or no cross-warp reductions) and let more programs share an SM;
-# TAP_OUTER sums over rows once per tap and program instead of once per tap and row tile, so
-# fewer programs (more tiles each) mean fewer row sums
-DW_VARIANTS = [(32, 64, 4, 4, False), (128, 64, 4, 4, False), (64, 32, 4, 2, False),
-               (64, 32, 4, 3, False), (64, 32, 4, 8, False), (64, 32, 2, 4, False),
-               (64, 32, 2, 8, False), (64, 32, 1, 8, False), (64, 32, 1, 16, False),
-               (32, 32, 1, 16, False),
+# dw_grad_kernel: (BM, BC, warps, programs per SM, TAP_OUTER). The default (64 x 32, 4 warps)
+# needs 145-197 registers, so 2-3 programs fit an SM (tools/dev/life_kernel_regs.py): fewer
+# programs an SM run in one wave; smaller tiles need fewer registers; TAP_OUTER (96-104
+# registers; 58-62 with 8 warps) sums over rows once per tap and program, so fewer programs
+# (more tiles each) mean fewer row sums. 1- and 2-warp tiles spill on sm_90: left out.
+DW_VARIANTS = [(32, 64, 4, 4, False), (64, 32, 4, 2, False), (64, 32, 4, 3, False),
+               (64, 32, 4, 8, False), (32, 32, 4, 4, False), (32, 32, 4, 8, False),
+               (64, 16, 4, 8, False),
                (64, 32, 4, 4, True), (64, 32, 4, 2, True), (64, 32, 4, 1, True),
-               (128, 32, 4, 2, True), (64, 32, 2, 4, True)]
+               (64, 32, 8, 4, True), (64, 32, 8, 2, True)]
 # conv launches split in two (life_launch.SPLIT_CONV): life_conv_kernel (BM, BK, warps), then a
 # plain life_gemm_kernel launch
 SPLIT_VARIANTS = [None, (128, 64, 4), (32, 64, 4), (64, 32, 2)]
@@ -76,7 +77,9 @@ def summarize(times):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--sizes', nargs='+', default=['192:8:512', '192:14:256', '384:8:512',
-                                                       '384:14:256'])
+                                                       '384:14:256', '256:32:16:mask'],
+                        help='C:grid:batch (one extra token), or C:grid:batch:mask (no extra '
+                             "token and a padding mask, as DETR's encoder)")
     parser.add_argument('--variants', choices=['all', 'default'], default='all')
     args = parser.parse_args()
     from mmlife.models import LIFE
@@ -89,15 +92,23 @@ def main():
           'dw_grad_kernel | cuBLAS | other |')
     print('|---|---|---|---|---|---|---|---|---|')
     for size in args.sizes:
-        C, g, B = (int(v) for v in size.split(':'))
-        x = torch.randn(B, 1 + g * g, C, device='cuda', requires_grad=True)
-        grad = torch.randn(B, 1 + g * g, 3 * C, device='cuda', dtype=torch.bfloat16)
+        C, g, B = (int(v) for v in size.split(':')[:3])
+        masked = size.endswith(':mask')
+        E = 0 if masked else 1
+        x = torch.randn(B, E + g * g, C, device='cuda', requires_grad=True)
+        grad = torch.randn(B, E + g * g, 3 * C, device='cuda', dtype=torch.bfloat16)
+        mask = None
+        if masked:  # right and bottom padding of 0-30 % of the grid, as batched DETR images
+            rows = torch.arange(g, device='cuda')
+            keep = (g * (1 - 0.3 * torch.rand(B, 1, device='cuda'))).ceil()
+            mask = ((rows[None, :, None] >= keep[:, :, None])
+                    | (rows[None, None, :] >= keep[:, :, None]))
         life = LIFE(C, impl='fast').cuda()
         linear = torch.nn.Linear(C, 3 * C).cuda()
 
         def fwd_bwd(m):
             with torch.autocast('cuda', dtype=torch.bfloat16):
-                out = m(x, (g, g), 1) if m is life else m(x)
+                out = m(x, (g, g), E, mask) if m is life else m(x)
             out.backward(grad)
 
         lin = summarize(device_times(lambda: fwd_bwd(linear)))

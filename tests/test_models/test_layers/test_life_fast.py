@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from mmlife.models import LIFE
-from mmlife.models.layers import life_fast, life_impl, life_launch
+from mmlife.models.layers import life_compile, life_fast, life_impl, life_launch
 
 CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not CUDA, reason='the fast LIFE path needs a CUDA GPU')
@@ -356,53 +356,12 @@ def test_kernels_in_triton_interpreter():
 # ------------------------------------------- CPU: the kernels as compiled for sm_90 (no GPU)
 
 
-def _record_launches(monkeypatch, C, hw, E, amp, dtype, use_mask):
-    """Every kernel launch of one fast forward + backward, recorded instead of run, with the
-    argument dtypes and constexprs that a CUDA run would use (the kernels never execute; the
-    buffers stay uninitialised)."""
-    monkeypatch.setattr(life_impl, 'interpreting', lambda: False)  # the GPU's dot dtypes
-    life_launch.clear_caches()
-    life = LIFE(C).to(dtype)
-    x = torch.randn(2, E + hw[0] * hw[1], C, dtype=dtype, requires_grad=True)
-    mask = torch.rand(2, hw[0] * hw[1]) < 0.3 if use_mask else None
-    with life_launch.no_op_launches() as launches:
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
-            out = life_fast.life_fast_forward(life, x, hw, E, mask)
-        out.backward(torch.zeros_like(out))
-    life_launch.clear_caches()  # the plans above assumed a GPU
-    return [(name, args, dict(plan[0]), dict(plan[2])) for name, _, args, plan in launches]
+needs_nvidia_backend = pytest.mark.skipif(
+    not life_compile.backend_available() or os.environ.get('TRITON_INTERPRET') == '1',
+    reason='needs Triton with its NVIDIA backend, not its interpreter (compiles only, no GPU)')
 
 
-def _compile_for_sm90(name, args, constexprs, options):
-    import triton
-    from triton.backends.compiler import GPUTarget
-    fn = getattr(life_impl.kernels(), name)
-    types = {torch.float32: 'fp32', torch.bfloat16: 'bf16', torch.float16: 'fp16',
-             torch.uint8: 'u8'}
-    sig, attrs = {}, {}
-    for i, pname in enumerate(fn.arg_names):
-        if pname in constexprs:
-            sig[pname] = 'constexpr'
-        elif isinstance(args[i], torch.Tensor):
-            sig[pname] = '*' + types[args[i].dtype]
-            attrs[(i, )] = [['tt.divisibility', 16]]  # CUDA allocations are 256-byte aligned
-        else:
-            sig[pname] = 'i32'
-    src = triton.compiler.ASTSource(fn=fn, signature=sig, constexprs=constexprs, attrs=attrs)
-    return triton.compile(src, target=GPUTarget('cuda', 90, 32), options=options)
-
-
-def _sm90_backend_available():
-    try:
-        import triton
-        from triton.backends.compiler import GPUTarget
-        return 'nvidia' in triton.backends.backends and GPUTarget is not None
-    except Exception:  # noqa: BLE001
-        return False
-
-
-@pytest.mark.skipif(importlib.util.find_spec('triton') is None or not _sm90_backend_available(),
-                    reason="needs Triton with its NVIDIA backend (compiles only, no GPU)")
+@needs_nvidia_backend
 @pytest.mark.parametrize('C, amp, dtype, mask, tf32, variant',
                          [(384, True, torch.float32, False, False, ''),
                           (192, True, torch.float32, True, False, ''),
@@ -433,7 +392,7 @@ def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask,
         monkeypatch.setattr(life_launch, 'dw_config',
                             lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
     monkeypatch.setattr(life_launch, 'SPLIT_CONV', variant == 'split')
-    calls = _record_launches(monkeypatch, C, (8, 8), 2, amp, dtype, mask)
+    calls = life_compile.record_launches(C, (8, 8), 2, amp, dtype, mask)
     assert all(c[2]['TAP_OUTER'] == (variant == 'tap-outer') for c in calls
                if c[0] == 'dw_grad_kernel')
     if tf32:  # float32 operands on the tensor cores (wgmma) too
@@ -450,7 +409,7 @@ def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask,
         if key in seen:
             continue
         seen.add(key)
-        ck = _compile_for_sm90(name, args, constexprs, options)
+        ck = life_compile.compile_launch(name, args, constexprs, options)
         ttgir, ptx = ck.asm['ttgir'], ck.asm['ptx']
         what = f'{name} KS={constexprs["KS"]} {options}'
         in_flight = [int(p) for p in re.findall(r'warp_group_dot_wait[^\n]*pendings = (\d+)',
@@ -460,3 +419,23 @@ def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask,
         assert not (max(in_flight, default=0) > 0 and min(buffers, default=2) < 2), (
             f'{what}: a wgmma stays in flight while an operand has a single buffer')
         assert not re.search(r'^\s*(@!?%p\d+\s+)?(atom|red)\.', ptx, re.M), f'{what}: atomics'
+
+
+@needs_nvidia_backend
+@pytest.mark.parametrize('C', [192, 384])
+def test_default_tiles_do_not_spill_for_deit(C):
+    """Every launch of a DeiT-T / DeiT-S LIFE's bf16-autocast forward + backward (no padding
+    mask), compiled for sm_90 with the default tile configurations, fits in registers (ptxas
+    reports no spill stores). With a padding mask, and at DETR's C = 256, some launches do spill
+    (``tools/dev/life_kernel_regs.py``; ``docs/performance.md``)."""
+    seen = set()
+    for name, args, constexprs, options in life_compile.record_launches(
+            C, (8, 8), 1, True, torch.float32, False):
+        key = (name, tuple(sorted((k, str(v)) for k, v in constexprs.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        ck = life_compile.compile_launch(name, args, constexprs, options)
+        regs, spills = life_compile.ptxas_usage(ck.asm['ptx'])
+        assert regs is not None and regs <= 255 and spills == 0, (name, constexprs['KS'], regs,
+                                                                   spills)

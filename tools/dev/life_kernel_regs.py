@@ -1,0 +1,57 @@
+"""Registers and spills of every launch of the fast LIFE path, compiled for sm_90 on a CPU.
+
+Developer tool (no GPU needed, Triton's NVIDIA backend and its bundled ptxas): for each width C
+(DeiT-T 192, DeiT-S 384, DETR's 256 with its uneven split, SwinV2-T's 96), with and without a
+padding mask, it records one bf16-autocast forward + backward (``life_compile.record_launches``),
+compiles each distinct launch and prints its warps, registers a thread, spill-store bytes and
+shared memory, and how many of its programs fit on one H100/H200 SM by registers (65,536 a
+SM). A tile configuration that spills, or leaves one program an SM, is a candidate for
+``tools/dev/life_kernel_sweep.py`` on a GPU.
+
+    python tools/dev/life_kernel_regs.py [--widths 192 384 256 96] [--split-conv] [--tap-outer]
+"""
+import argparse
+
+import torch
+
+from mmlife.models.layers import life_compile, life_launch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--widths', type=int, nargs='+', default=[192, 384, 256, 96])
+    parser.add_argument('--grid', type=int, default=8, help='tokens on a grid x grid map')
+    parser.add_argument('--split-conv', action='store_true', help='life_launch.SPLIT_CONV')
+    parser.add_argument('--tap-outer', action='store_true',
+                        help="dw_grad_kernel's TAP_OUTER loop order")
+    args = parser.parse_args()
+    if not life_compile.backend_available():
+        raise SystemExit('needs Triton with its NVIDIA backend')
+    life_launch.SPLIT_CONV = args.split_conv
+    if args.tap_outer:
+        dw_config = life_launch.dw_config
+        life_launch.dw_config = lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True)
+    print('| C | mask | kernel | KS | transposed | K x N | warps | registers | spill bytes | '
+          'shared bytes | programs an SM (registers) |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|')
+    for C in args.widths:
+        for mask in (False, True):
+            seen = set()
+            for name, launch_args, cx, options in life_compile.record_launches(
+                    C, (args.grid, args.grid), 1, True, torch.float32, mask):
+                key = (name, tuple(sorted((k, str(v)) for k, v in cx.items())))
+                if key in seen:
+                    continue
+                seen.add(key)
+                ck = life_compile.compile_launch(name, launch_args, cx, options)
+                regs, spills = life_compile.ptxas_usage(ck.asm['ptx'])
+                warps = options['num_warps']
+                fit = 65536 // (regs * 32 * warps) if regs else '?'
+                size = f"{cx['K']} x {cx['N']}" if 'N' in cx else f"{cx['K']} channels"
+                print(f"| {C} | {'yes' if mask else 'no'} | {name} | {cx['KS']} | "
+                      f"{cx.get('FLIP', '-')} | {size} | {warps} | {regs} | {spills} | "
+                      f"{ck.metadata.shared} | {fit} |", flush=True)
+
+
+if __name__ == '__main__':
+    main()
