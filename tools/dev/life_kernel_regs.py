@@ -36,13 +36,9 @@ def main():
     print('|---|---|---|---|---|---|---|---|---|---|---|')
     for C in args.widths:
         for mask in (False, True):
-            seen = set()
-            for name, launch_args, cx, options in life_compile.record_launches(
-                    C, (args.grid, args.grid), 1, True, torch.float32, mask):
-                key = (name, tuple(sorted((k, str(v)) for k, v in cx.items())))
-                if key in seen:
-                    continue
-                seen.add(key)
+            launches = life_compile.record_launches(C, (args.grid, args.grid), 1, True,
+                                                    torch.float32, mask)
+            for name, launch_args, cx, options in life_compile.distinct(launches):
                 ck = life_compile.compile_launch(name, launch_args, cx, options)
                 regs, spills = life_compile.ptxas_usage(ck.asm['ptx'])
                 warps = options['num_warps']

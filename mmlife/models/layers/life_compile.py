@@ -51,6 +51,20 @@ def record_launches(C: int, hw: Sequence[int], E: int, amp: bool, dtype: torch.d
     return [(name, args, dict(plan[0]), dict(plan[2])) for name, _, args, plan in launches]
 
 
+def distinct(launches: Sequence[tuple]) -> List[tuple]:
+    """The launches of :func:`record_launches` that compile differently: one per kernel,
+    constexprs, options and argument dtypes."""
+    seen, out = set(), []
+    for name, args, constexprs, options in launches:
+        key = (name, tuple(sorted((k, str(v)) for k, v in constexprs.items())),
+               tuple(sorted(options.items())),
+               tuple(str(a.dtype) if isinstance(a, torch.Tensor) else 'i' for a in args))
+        if key not in seen:
+            seen.add(key)
+            out.append((name, args, constexprs, options))
+    return out
+
+
 _TYPES = {torch.float32: 'fp32', torch.bfloat16: 'bf16', torch.float16: 'fp16',
           torch.uint8: 'u8'}
 

@@ -401,14 +401,7 @@ def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask,
         {'life_conv_kernel'} if variant == 'split' else set())
     # split: no fused conv launch is left (KS > 1 only in the conv kernel)
     assert variant != 'split' or all(c[2]['KS'] == 1 for c in calls if c[0] == 'life_gemm_kernel')
-    seen = set()
-    for name, args, constexprs, options in calls:
-        key = (name, tuple(sorted((k, str(v)) for k, v in constexprs.items())),
-               tuple(sorted(options.items())),
-               tuple(str(a.dtype) if isinstance(a, torch.Tensor) else 'i' for a in args))
-        if key in seen:
-            continue
-        seen.add(key)
+    for name, args, constexprs, options in life_compile.distinct(calls):
         ck = life_compile.compile_launch(name, args, constexprs, options)
         ttgir, ptx = ck.asm['ttgir'], ck.asm['ptx']
         what = f'{name} KS={constexprs["KS"]} {options}'
@@ -428,13 +421,8 @@ def test_default_tiles_do_not_spill_for_deit(C):
     mask), compiled for sm_90 with the default tile configurations, fits in registers (ptxas
     reports no spill stores). With a padding mask, and at DETR's C = 256, some launches do spill
     (``tools/dev/life_kernel_regs.py``; ``docs/performance.md``)."""
-    seen = set()
-    for name, args, constexprs, options in life_compile.record_launches(
-            C, (8, 8), 1, True, torch.float32, False):
-        key = (name, tuple(sorted((k, str(v)) for k, v in constexprs.items())))
-        if key in seen:
-            continue
-        seen.add(key)
+    for name, args, constexprs, options in life_compile.distinct(life_compile.record_launches(
+            C, (8, 8), 1, True, torch.float32, False)):
         ck = life_compile.compile_launch(name, args, constexprs, options)
         regs, spills = life_compile.ptxas_usage(ck.asm['ptx'])
         assert regs is not None and regs <= 255 and spills == 0, (name, constexprs['KS'], regs,
