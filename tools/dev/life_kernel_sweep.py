@@ -22,7 +22,10 @@ from collections import defaultdict
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-GEMM_VARIANTS = [None, (32, 32, 8, 1), (64, 64, 8, 1), (128, 32, 8, 1), (64, 32, 4, 1)]
+# life_gemm_kernel: (BM, BK, warps, stages); at 16 warps every launch sits at the 128-register
+# cap and DETR's C = 256 spills, (64, 32, 16) halves the accumulator, 8 warps lift the cap
+GEMM_VARIANTS = [None, (32, 32, 8, 1), (64, 64, 8, 1), (128, 32, 8, 1), (64, 32, 4, 1),
+                 (64, 32, 16, 1), (64, 32, 8, 1)]
 # dw_grad_kernel: (BM, BC, warps, programs per SM, TAP_OUTER). The default (64 x 32, 4 warps)
 # needs 145-197 registers, so 2-3 programs fit an SM (tools/dev/life_kernel_regs.py): fewer
 # programs an SM run in one wave; smaller tiles need fewer registers; TAP_OUTER (96-104
