@@ -79,8 +79,8 @@ def summarize(times):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--sizes', nargs='+', default=['192:8:512', '192:14:256', '384:8:512',
-                                                       '384:14:256', '256:32:16:mask'],
+    parser.add_argument('--sizes', nargs='+', default=['192:8:512', '256:32:16:mask', '384:8:512',
+                                                       '192:14:256', '384:14:256'],
                         help='C:grid:batch (one extra token), or C:grid:batch:mask (no extra '
                              "token and a padding mask, as DETR's encoder)")
     parser.add_argument('--variants', choices=['all', 'default'], default='all')
