@@ -36,7 +36,8 @@ def gemm_config(K: int, N: int, KS: int, cd: torch.dtype) -> dict:
     Chosen from the compiler's register/spill report for sm_90 (see
     ``docs/performance.md``): the float32 accumulator ``BM x BN`` takes 64 registers a thread
     with 16 warps for 128 x 256 (C = 192) or 64 x 512 (C = 384), and the conv prologue stays
-    within 128 registers, without spills. Its tap loads are not software-pipelined
+    within 128 registers, without spills (at DETR's C = 256, widths 258 / 255, it spills:
+    ``tools/dev/life_kernel_regs.py``). Its tap loads are not software-pipelined
     (``num_stages=1``): pipelining would stage every tap in shared memory. :func:`gemm` also
     forces ``num_stages=1`` for launches that store their A tile (a Triton pipeliner race).
     """
