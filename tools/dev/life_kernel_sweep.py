@@ -6,9 +6,9 @@ after changing the kernels.
     python tools/dev/life_kernel_sweep.py [--sizes 192:8:512 384:14:256 256:32:16:mask]
 
 Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``), or
-``C:grid:batch:mask`` (no extra token, a padding mask). For every tile
-configuration of ``life_gemm_kernel`` (BM, BK, warps, stages) and of ``dw_grad_kernel``
-(BM, BC, warps, programs per SM: ``life_launch.DW_PROGRAMS_PER_SM``, loop order
+``C:grid:batch:mask`` (no extra token, a padding mask). For every tile configuration of
+``life_gemm_kernel`` (BM, BK, warps, stages, column tiles) and of ``dw_grad_kernel`` (BM, BC,
+warps, programs per SM: ``life_launch.DW_PROGRAMS_PER_SM``, loop order
 ``TAP_OUTER``), and with the conv launches split in two (``life_launch.SPLIT_CONV``, tiles of
 ``life_conv_kernel``) it runs LIFE forward + backward under bf16 autocast inside
 ``torch.profiler`` and prints the device time per call of each kernel (so host overhead and
@@ -22,10 +22,13 @@ from collections import defaultdict
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-# life_gemm_kernel: (BM, BK, warps, stages); at 16 warps every launch sits at the 128-register
-# cap and DETR's C = 256 spills, (64, 32, 16) halves the accumulator, 8 warps lift the cap
+# life_gemm_kernel: (BM, BK, warps, stages[, BN]); at 16 warps every launch sits at the
+# 128-register cap and DETR's C = 256 spills, (64, 32, 16) halves the accumulator, 8 warps lift
+# the cap; a BN below the width tiles the output columns (COL_TILES: a conv launch then
+# computes its conv once per column tile)
 GEMM_VARIANTS = [None, (32, 32, 8, 1), (64, 64, 8, 1), (128, 32, 8, 1), (64, 32, 4, 1),
-                 (64, 32, 16, 1), (64, 32, 8, 1)]
+                 (64, 32, 16, 1), (64, 32, 8, 1), (128, 32, 16, 1, 128), (64, 32, 16, 1, 128),
+                 (64, 32, 8, 1, 128)]
 # dw_grad_kernel: (BM, BC, warps, programs per SM, TAP_OUTER). The default (64 x 32, 4 warps)
 # needs 145-197 registers, so 2-3 programs fit an SM (tools/dev/life_kernel_regs.py): fewer
 # programs an SM run in one wave; smaller tiles need fewer registers; TAP_OUTER (96-104
@@ -132,7 +135,10 @@ def main():
             elif kind == 'gemm' and v is not None:
                 def cfg(K, N, KS, cd, v=v):
                     base = default_gemm(K, N, KS, cd)
-                    return dict(base, BM=v[0], BK=v[1], num_warps=v[2], num_stages=v[3])
+                    cfg = dict(base, BM=v[0], BK=v[1], num_warps=v[2], num_stages=v[3])
+                    if len(v) > 4:
+                        cfg['BN'] = min(cfg['BN'], v[4])
+                    return cfg
                 life_launch.gemm_config = cfg
             elif kind == 'dw':
                 life_launch.dw_config = lambda K, KS, v=v: dict(BM=v[0], BC=v[1], num_warps=v[2],

@@ -16,11 +16,13 @@ builds an ``(B, C, H, W)`` map. The kernels:
     while it keeps a wgmma in flight, and the next tile's prefetch then overwrites the operand
     of that wgmma (this, and an in-loop column sum as the second user before it, raced on the
     H100). Every output column of a row tile is made by one program, so the conv is computed
-    once per element. Reads and writes use the *grouped* column addressing of LIFE's
-    ``[q_1..q_S | k_1..k_S | v_1..v_S]`` output: channel ``j`` of a scale of share ``d`` lives
-    at column ``OFF + (j // d) * PS + j % d`` of a row of stride ``RS``; that is how scale ``s``
-    reads and writes its slot of the output without any layout copy. As a side job the kernel
-    can convert up to two weight matrices to the matmul dtype for later launches.
+    once per element (with ``COL_TILES`` the columns come in tiles of ``BN``, one program
+    each, and a conv launch computes its conv once per column tile). Reads and writes use the
+    *grouped* column addressing of LIFE's ``[q_1..q_S | k_1..k_S | v_1..v_S]`` output: channel
+    ``j`` of a scale of share ``d`` lives at column ``OFF + (j // d) * PS + j % d`` of a row of
+    stride ``RS``; that is how scale ``s`` reads and writes its slot of the output without any
+    layout copy. As a side job the kernel can convert up to two weight matrices to the matmul
+    dtype for later launches.
 
 ``life_conv_kernel``
     The prologue of ``life_gemm_kernel`` alone: a conv launch split in two
@@ -66,12 +68,19 @@ def life_gemm_kernel(
         KS: tl.constexpr, FLIP: tl.constexpr, HAS_CB: tl.constexpr, HAS_MASK: tl.constexpr,
         HAS_G: tl.constexpr, HAS_BIAS: tl.constexpr, STORE_A: tl.constexpr,
         DOT_DTYPE: tl.constexpr, PRECISION: tl.constexpr,
-        BM: tl.constexpr, BK: tl.constexpr, BN: tl.constexpr):
+        BM: tl.constexpr, BK: tl.constexpr, BN: tl.constexpr, COL_TILES: tl.constexpr):
     pid = tl.program_id(0)
+    # COL_TILES: the output columns in tiles of BN, one program each (grid axis 1); the first
+    # column tile alone does the side job and stores the A tile
+    first = True
+    if COL_TILES:
+        first = tl.program_id(1) == 0
     if S0_N > 0:  # side job: convert weights for the next launches
-        _convert(s0_src, s0_dst, S0_N, pid, tl.num_programs(0))
+        if first:
+            _convert(s0_src, s0_dst, S0_N, pid, tl.num_programs(0))
     if S1_N > 0:
-        _convert(s1_src, s1_dst, S1_N, pid, tl.num_programs(0))
+        if first:
+            _convert(s1_src, s1_dst, S1_N, pid, tl.num_programs(0))
     rows = pid * BM + tl.arange(0, BM)
     row_ok = rows < M
     rows64 = rows.to(tl.int64)
@@ -83,6 +92,8 @@ def life_gemm_kernel(
         img, ph, pw = rows, rows, rows
         is_patch, is_extra, keep_c = row_ok, row_ok, row_ok
     cols = tl.arange(0, BN)
+    if COL_TILES:
+        cols += tl.program_id(1) * BN
     n_ok = cols < N
     acc = tl.zeros((BM, BN), dtype=tl.float32)
     for k0 in range(0, K, BK):
@@ -94,7 +105,8 @@ def life_gemm_kernel(
         a_lp = a.to(DOT_DTYPE)
         if STORE_A:
             tl.store(ast_ptr + rows64[:, None] * AST_RS + kk[None, :],
-                     a_lp.to(ast_ptr.dtype.element_ty), mask=row_ok[:, None] & k_ok[None, :])
+                     a_lp.to(ast_ptr.dtype.element_ty),
+                     mask=row_ok[:, None] & k_ok[None, :] & first)
         b = tl.load(w_ptr + kk[:, None] * W_SK + cols[None, :] * W_SN,
                     mask=k_ok[:, None] & n_ok[None, :], other=0.).to(DOT_DTYPE)
         acc = tl.dot(a_lp, b, acc, input_precision=PRECISION)

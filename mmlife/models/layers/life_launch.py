@@ -222,7 +222,7 @@ _CONV_CFG = {}
 _GEMM_PARAMS = ('K', 'N', 'SRC_RS', 'SRC_PS', 'SRC_D', 'SRC_OFF', 'G_RS', 'G_PS', 'G_D', 'G_OFF',
                 'W_SK', 'W_SN', 'OUT_RS', 'OUT_PS', 'OUT_D', 'OUT_OFF', 'AST_RS', 'S0_N', 'S1_N',
                 'KS', 'FLIP', 'HAS_CB', 'HAS_MASK', 'HAS_G', 'HAS_BIAS', 'STORE_A', 'DOT_DTYPE',
-                'PRECISION', 'BM', 'BK', 'BN')
+                'PRECISION', 'BM', 'BK', 'BN', 'COL_TILES')
 _CONV_PARAMS = ('K', 'SRC_RS', 'SRC_PS', 'SRC_D', 'SRC_OFF', 'G_RS', 'G_PS', 'G_D', 'G_OFF',
                 'DST_RS', 'KS', 'FLIP', 'HAS_CB', 'HAS_MASK', 'HAS_G', 'BM', 'BK')
 _DW_PARAMS = ('K', 'PART_RS', 'Y_RS', 'Y_PS', 'Y_D', 'Y_OFF', 'KS', 'HAS_CB', 'HAS_MASK', 'BM',
@@ -257,7 +257,7 @@ def _gemm_plan(key):
         AST_RS=ast_rs if ast_rs is not None else 0, S0_N=s0_n, S1_N=s1_n,
         KS=KS, FLIP=FLIP, HAS_CB=has_cb, HAS_MASK=has_mask and KS > 1,
         HAS_G=key[7] is not None, HAS_BIAS=has_bias, STORE_A=ast_rs is not None,
-        DOT_DTYPE=_dot_dtype(cd), PRECISION=prec, **cfg)
+        DOT_DTYPE=_dot_dtype(cd), PRECISION=prec, COL_TILES=cfg['BN'] < N, **cfg)
     values = tuple(constexprs[n] for n in _GEMM_PARAMS)
     return constexprs, values, options, ('gemm', ) + key
 
@@ -296,7 +296,7 @@ def gemm(src, K, w, transpose_w, N, out, geom, cd, bias=None, conv=None, g=None,
             bias if bias is not None else dummy, out[0],
             store_a if store_a is not None else dummy, s0[0], s0[1], s1[0], s1[1],
             M, NTOK, E, H, W)
-    _GEMM((_cdiv(M, plan[0]['BM']), ), args, plan)
+    _GEMM((_cdiv(M, plan[0]['BM']), _cdiv(N, plan[0]['BN'])), args, plan)
 
 
 def _conv_plan(key):

@@ -141,18 +141,22 @@ def test_fast_is_bitwise_deterministic(C, hw, E, B, amp):
             assert torch.equal(u, v), name
 
 
-@pytest.fixture(params=['tap-outer', 'split-conv'])
+@pytest.fixture(params=['tap-outer', 'split-conv', 'col-tiles'])
 def kernel_option(request, monkeypatch):
     """A fast-path option that is off by default, with the launch plans made afresh before and
     after: the conv-gradient kernel's other loop order (``TAP_OUTER``: one tap at a time over a
-    program's row tiles) or conv launches split in two (``SPLIT_CONV``: the conv into a
-    buffer, then a plain matmul)."""
+    program's row tiles), conv launches split in two (``SPLIT_CONV``: the conv into a buffer,
+    then a plain matmul), or output columns in tiles of 64 (``COL_TILES``)."""
     if request.param == 'tap-outer':
         dw_config = life_launch.dw_config
         monkeypatch.setattr(life_launch, 'dw_config',
                             lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
-    else:
+    elif request.param == 'split-conv':
         monkeypatch.setattr(life_launch, 'SPLIT_CONV', True)
+    else:
+        gemm_config = life_launch.gemm_config
+        monkeypatch.setattr(life_launch, 'gemm_config',
+                            lambda K, N, KS, cd: dict(gemm_config(K, N, KS, cd), BN=64))
     life_launch.clear_caches()
     yield request.param
     life_launch.clear_caches()
@@ -307,11 +311,15 @@ for C, ks, hw, E, use_mask, cfg in [
         (40, (1, 3, 5), (9, 8), 1, True, 'fp32-tap'),
         # conv launches split in two (the conv into a buffer, then a plain matmul)
         (12, (1, 3, 5), (3, 4), 1, False, 'fp32-split'),
-        (40, (1, 3, 5), (9, 8), 1, True, 'fp32-split')]:
+        (40, (1, 3, 5), (9, 8), 1, True, 'fp32-split'),
+        # output columns in tiles of 16 (widths 42 and 39: three column tiles a launch)
+        (40, (1, 3, 5), (9, 8), 1, True, 'fp32-cols')]:
     lf.clear_caches()
     lf.SPLIT_CONV = cfg == 'fp32-split'
     lf.gemm_config = float32_config if cfg != 'bf16' else (
         lambda K, N, KS, cd: float32_config(K, N, KS, torch.bfloat16))
+    if cfg == 'fp32-cols':
+        lf.gemm_config = lambda K, N, KS, cd: dict(float32_config(K, N, KS, cd), BN=16)
     lf.dw_config = dw_config if cfg != 'fp32-tap' else (
         lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
     torch.manual_seed(C)
@@ -368,10 +376,11 @@ needs_nvidia_backend = pytest.mark.skipif(
                           (96, False, torch.bfloat16, False, False, ''),
                           (96, False, torch.float32, True, True, ''),
                           (192, True, torch.float32, True, False, 'tap-outer'),
-                          (192, True, torch.float32, True, False, 'split')],
+                          (192, True, torch.float32, True, False, 'split'),
+                          (192, True, torch.float32, True, False, 'col-tiles')],
                          ids=['C384-autocast', 'C192-autocast-mask', 'C96-bf16-model',
                               'C96-tf32-mask', 'C192-autocast-mask-tap-outer',
-                              'C192-autocast-mask-split'])
+                              'C192-autocast-mask-split', 'C192-autocast-mask-col-tiles'])
 def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask, tf32, variant,
                                                            monkeypatch):
     """Compile every launch of a fast forward + backward for sm_90 (H100) and check the IR.
@@ -392,7 +401,13 @@ def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask,
         monkeypatch.setattr(life_launch, 'dw_config',
                             lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
     monkeypatch.setattr(life_launch, 'SPLIT_CONV', variant == 'split')
+    if variant == 'col-tiles':  # output columns in tiles of 128 (two a launch)
+        gemm_config = life_launch.gemm_config
+        monkeypatch.setattr(life_launch, 'gemm_config',
+                            lambda K, N, KS, cd: dict(gemm_config(K, N, KS, cd), BN=128))
     calls = life_compile.record_launches(C, (8, 8), 2, amp, dtype, mask)
+    assert all(c[2]['COL_TILES'] == (variant == 'col-tiles') for c in calls
+               if c[0] == 'life_gemm_kernel')
     assert all(c[2]['TAP_OUTER'] == (variant == 'tap-outer') for c in calls
                if c[0] == 'dw_grad_kernel')
     if tf32:  # float32 operands on the tensor cores (wgmma) too
