@@ -270,7 +270,8 @@ def gemm(src, K, w, transpose_w, N, out, geom, cd, bias=None, conv=None, g=None,
     :func:`columns`; ``w`` is ``(N, K)`` if ``transpose_w`` else ``(K, N)``; ``conv`` is
     ``(KS, FLIP, conv weight, conv bias or None)``; ``store_a`` a ``(M, K)`` (row-strided)
     tensor that gets the A tile in the matmul dtype; ``side`` up to two ``(src, dst)`` weight
-    pairs to convert to ``dst``'s dtype on the way.
+    pairs to convert to ``dst``'s dtype on the way. With :data:`SPLIT_CONV` a conv launch is
+    two: :func:`conv_a` into ``store_a`` (or a new buffer), then a plain launch.
     """
     M, NTOK, E, H, W, mask = geom
     KS, FLIP, cw, cb = conv if conv is not None else (1, False, None, None)
