@@ -9,6 +9,7 @@ SM). A tile configuration that spills, or leaves one program an SM, is a candida
 ``tools/dev/life_kernel_sweep.py`` on a GPU.
 
     python tools/dev/life_kernel_regs.py [--widths 192 384 256 96] [--split-conv] [--tap-outer]
+        [--gemm-tile BM BK WARPS BN] [--conv-tile BM BK WARPS]
 """
 import argparse
 
@@ -24,10 +25,26 @@ def main():
     parser.add_argument('--split-conv', action='store_true', help='life_launch.SPLIT_CONV')
     parser.add_argument('--tap-outer', action='store_true',
                         help="dw_grad_kernel's TAP_OUTER loop order")
+    parser.add_argument('--gemm-tile', type=int, nargs=4, metavar=('BM', 'BK', 'WARPS', 'BN'),
+                        help='life_gemm_kernel tiles instead of gemm_config\'s (BN at most the '
+                             'default; below the output width: COL_TILES)')
+    parser.add_argument('--conv-tile', type=int, nargs=3, metavar=('BM', 'BK', 'WARPS'),
+                        help="life_conv_kernel tiles instead of conv_config's")
     args = parser.parse_args()
     if not life_compile.backend_available():
         raise SystemExit('needs Triton with its NVIDIA backend')
     life_launch.SPLIT_CONV = args.split_conv
+    if args.gemm_tile:
+        gemm_config = life_launch.gemm_config
+
+        def tiles(K, N, KS, cd, tile=tuple(args.gemm_tile)):
+            cfg = gemm_config(K, N, KS, cd)
+            return dict(cfg, BM=tile[0], BK=tile[1], num_warps=tile[2],
+                        BN=min(cfg['BN'], tile[3]))
+        life_launch.gemm_config = tiles
+    if args.conv_tile:
+        life_launch.conv_config = lambda K, KS, tile=tuple(args.conv_tile): dict(
+            BM=tile[0], BK=tile[1], num_warps=tile[2], num_stages=1)
     if args.tap_outer:
         dw_config = life_launch.dw_config
         life_launch.dw_config = lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True)
@@ -41,11 +58,11 @@ def main():
             for name, launch_args, cx, options in life_compile.distinct(launches):
                 ck = life_compile.compile_launch(name, launch_args, cx, options)
                 regs, spills = life_compile.ptxas_usage(ck.asm['ptx'])
-                warps = options['num_warps']
-                fit = 65536 // (regs * 32 * warps) if regs else '?'
+                n_warps = options['num_warps']
+                fit = 65536 // (regs * 32 * n_warps) if regs else '?'
                 size = f"{cx['K']} x {cx['N']}" if 'N' in cx else f"{cx['K']} channels"
                 print(f"| {C} | {'yes' if mask else 'no'} | {name} | {cx['KS']} | "
-                      f"{cx.get('FLIP', '-')} | {size} | {warps} | {regs} | {spills} | "
+                      f"{cx.get('FLIP', '-')} | {size} | {n_warps} | {regs} | {spills} | "
                       f"{ck.metadata.shared} | {fit} |", flush=True)
 
 
