@@ -87,7 +87,7 @@ def life_gemm_kernel(
     if KS > 1:
         img, tok, is_patch, ph, pw = _geometry(rows, row_ok, NTOK, E, W)
         is_extra = row_ok & (tok < E)
-        keep_c = _keep_center(mask_ptr, img, tok, is_patch, E, H, W, KS, FLIP, HAS_MASK)
+        keep_c = _keep_center(mask_ptr, img, tok, is_patch, E, H, W, FLIP, HAS_MASK)
     else:  # a plain load: no grid (placeholders, unused)
         img, ph, pw = rows, rows, rows
         is_patch, is_extra, keep_c = row_ok, row_ok, row_ok
@@ -134,7 +134,7 @@ def life_conv_kernel(
     row_ok = rows < M
     img, tok, is_patch, ph, pw = _geometry(rows, row_ok, NTOK, E, W)
     is_extra = row_ok & (tok < E)
-    keep_c = _keep_center(mask_ptr, img, tok, is_patch, E, H, W, KS, FLIP, HAS_MASK)
+    keep_c = _keep_center(mask_ptr, img, tok, is_patch, E, H, W, FLIP, HAS_MASK)
     kk = tl.program_id(1) * BK + tl.arange(0, BK)
     k_ok = kk < K
     rows64 = rows.to(tl.int64)
@@ -156,16 +156,14 @@ def _geometry(rows, row_ok, NTOK, E, W):
 
 
 @triton.jit
-def _keep_center(mask_ptr, img, tok, is_patch, E, H, W, KS: tl.constexpr, FLIP: tl.constexpr,
+def _keep_center(mask_ptr, img, tok, is_patch, E, H, W, FLIP: tl.constexpr,
                  HAS_MASK: tl.constexpr):
     """For a transposed conv with a padding mask: whether each row's own token is not padding
     (the forward zeroed padded inputs, so no gradient reaches them); else ``is_patch``."""
     keep_c = is_patch
-    if KS > 1:
-        if HAS_MASK:
-            if FLIP:
-                keep_c = tl.load(mask_ptr + img * (H * W) + (tok - E), mask=is_patch,
-                                 other=1) == 0
+    if HAS_MASK:
+        if FLIP:
+            keep_c = tl.load(mask_ptr + img * (H * W) + (tok - E), mask=is_patch, other=1) == 0
     return keep_c
 
 
@@ -195,18 +193,11 @@ def _a_tile(src_ptr, g_ptr, cw_ptr, cb_ptr, mask_ptr, rows64, row_ok, img, is_pa
                 if FLIP:  # transposed conv: out[p] gathers in[p - offset]
                     di = -di
                     dj = -dj
-                hh = ph + di
-                ww = pw + dj
-                ok = is_patch & (hh >= 0) & (hh < H) & (ww >= 0) & (ww < W)
-                if HAS_MASK:
-                    if not FLIP:  # padded inputs count as zeros
-                        pad = tl.load(mask_ptr + img * (H * W) + hh * W + ww, mask=ok, other=1)
-                        ok = ok & (pad == 0)
-                nb = rows64 + (di * W + dj)
-                v = tl.load(src_ptr + nb[:, None] * SRC_RS + src_col[None, :],
-                            mask=ok[:, None] & k_ok[None, :], other=0.)
+                # padded inputs count as zeros (transposed: keep_c below)
+                v = _neighbour(src_ptr, src_col, mask_ptr, rows64, img, ph, pw, is_patch, k_ok,
+                               di, dj, H, W, SRC_RS, HAS_MASK and not FLIP)
                 wt = tl.load(cw_ptr + kk * (KS * KS) + t, mask=k_ok, other=0.)
-                a += v.to(tl.float32) * wt.to(tl.float32)[None, :]
+                a += v * wt.to(tl.float32)[None, :]
         if HAS_CB:
             cb = tl.load(cb_ptr + kk, mask=k_ok, other=0.)
             a += cb.to(tl.float32)[None, :]
