@@ -235,6 +235,14 @@ def clear_caches() -> None:
         cache.clear()
 
 
+def _prologue_constexprs(src, g) -> dict:
+    """The A tile's operand constexprs (``_a_tile``): the addressing of ``src`` and of the
+    optional second tensor ``g`` (operand tuples without their tensor), and ``HAS_G``."""
+    g_addr = g if g is not None else (0, 0, 1, 0)
+    return dict(SRC_RS=src[0], SRC_PS=src[1], SRC_D=src[2], SRC_OFF=src[3], G_RS=g_addr[0],
+                G_PS=g_addr[1], G_D=g_addr[2], G_OFF=g_addr[3], HAS_G=g is not None)
+
+
 def _gemm_plan(key):
     (K, N, KS, FLIP, cd, prec, src, g, w_s, out, s0_n, s1_n, has_cb, has_mask, has_bias,
      ast_rs) = key
@@ -249,15 +257,13 @@ def _gemm_plan(key):
         # scale's input gradient, hence dx, at C = 384 under bf16 autocast. Checked on CPU by
         # test_compiled_kernels_have_no_wgmma_race_and_no_atomics.
         options['num_stages'] = 1
-    g = g if g is not None else (0, 0, 1, 0)
     constexprs = dict(
-        K=K, N=N, SRC_RS=src[0], SRC_PS=src[1], SRC_D=src[2], SRC_OFF=src[3],
-        G_RS=g[0], G_PS=g[1], G_D=g[2], G_OFF=g[3], W_SK=w_s[0], W_SN=w_s[1],
+        K=K, N=N, **_prologue_constexprs(src, g), W_SK=w_s[0], W_SN=w_s[1],
         OUT_RS=out[0], OUT_PS=out[1], OUT_D=out[2], OUT_OFF=out[3],
         AST_RS=ast_rs if ast_rs is not None else 0, S0_N=s0_n, S1_N=s1_n,
-        KS=KS, FLIP=FLIP, HAS_CB=has_cb, HAS_MASK=has_mask and KS > 1,
-        HAS_G=key[7] is not None, HAS_BIAS=has_bias, STORE_A=ast_rs is not None,
-        DOT_DTYPE=_dot_dtype(cd), PRECISION=prec, COL_TILES=cfg['BN'] < N, **cfg)
+        KS=KS, FLIP=FLIP, HAS_CB=has_cb, HAS_MASK=has_mask and KS > 1, HAS_BIAS=has_bias,
+        STORE_A=ast_rs is not None, DOT_DTYPE=_dot_dtype(cd), PRECISION=prec,
+        COL_TILES=cfg['BN'] < N, **cfg)
     values = tuple(constexprs[n] for n in _GEMM_PARAMS)
     return constexprs, values, options, ('gemm', ) + key
 
@@ -304,11 +310,8 @@ def _conv_plan(key):
     K, KS, FLIP, src, g, dst_rs, has_cb, has_mask = key
     cfg = dict(conv_config(K, KS))
     options = dict(num_warps=cfg.pop('num_warps'), num_stages=cfg.pop('num_stages'))
-    g = g if g is not None else (0, 0, 1, 0)
-    constexprs = dict(K=K, SRC_RS=src[0], SRC_PS=src[1], SRC_D=src[2], SRC_OFF=src[3],
-                      G_RS=g[0], G_PS=g[1], G_D=g[2], G_OFF=g[3], DST_RS=dst_rs, KS=KS,
-                      FLIP=FLIP, HAS_CB=has_cb, HAS_MASK=has_mask, HAS_G=key[4] is not None,
-                      **cfg)
+    constexprs = dict(K=K, **_prologue_constexprs(src, g), DST_RS=dst_rs, KS=KS, FLIP=FLIP,
+                      HAS_CB=has_cb, HAS_MASK=has_mask, **cfg)
     values = tuple(constexprs[n] for n in _CONV_PARAMS)
     return constexprs, values, options, ('conv', ) + key
 
