@@ -90,9 +90,15 @@ def main():
     args = parser.parse_args()
     from mmlife.models import LIFE
     from mmlife.models.layers import life_launch
-    default_gemm, default_dw = life_launch.gemm_config, life_launch.dw_config
-    default_progs = life_launch.DW_PROGRAMS_PER_SM
-    default_conv = life_launch.conv_config
+    defaults = {name: getattr(life_launch, name) for name in (
+        'gemm_config', 'dw_config', 'conv_config', 'DW_PROGRAMS_PER_SM', 'SPLIT_CONV')}
+    default_gemm = defaults['gemm_config']
+
+    def reset():
+        for name, value in defaults.items():
+            setattr(life_launch, name, value)
+        life_launch.clear_caches()
+
     print(f'GPU: {torch.cuda.get_device_name()}; device us per call of fwd+bwd')
     print('| size | variant | Linear total | LIFE total | life_gemm_kernel | life_conv_kernel | '
           'dw_grad_kernel | cuBLAS | other |')
@@ -123,10 +129,7 @@ def main():
         if args.variants == 'default':
             variants = variants[:1]
         for kind, v in variants:
-            life_launch.gemm_config, life_launch.dw_config = default_gemm, default_dw
-            life_launch.DW_PROGRAMS_PER_SM = default_progs
-            life_launch.conv_config, life_launch.SPLIT_CONV = default_conv, False
-            life_launch.clear_caches()
+            reset()
             if kind == 'split':
                 life_launch.SPLIT_CONV = True
                 if v is not None:
@@ -153,10 +156,7 @@ def main():
                   f"| {t.get('life_gemm_kernel', 0):.0f} | {t.get('life_conv_kernel', 0):.0f} | "
                   f"{t.get('dw_grad_kernel', 0):.0f} | {t.get('cublas', 0):.0f} | "
                   f"{t.get('other', 0):.0f} |", flush=True)
-        life_launch.gemm_config, life_launch.dw_config = default_gemm, default_dw
-        life_launch.DW_PROGRAMS_PER_SM = default_progs
-        life_launch.conv_config, life_launch.SPLIT_CONV = default_conv, False
-        life_launch.clear_caches()
+        reset()
     from mmlife.models.layers import _life_triton as k
     print('\ncompiled kernels (registers, spills, warps, shared bytes):')
     for name in ('life_gemm_kernel', 'life_conv_kernel', 'dw_grad_kernel'):
