@@ -34,14 +34,14 @@ GEMM_VARIANTS = [None, (32, 32, 8, 1), (64, 64, 8, 1), (128, 32, 8, 1), (64, 32,
 # programs an SM run in one wave; smaller tiles need fewer registers; TAP_OUTER (96-104
 # registers; 58-62 with 8 warps) sums over rows once per tap and program, so fewer programs
 # (more tiles each) mean fewer row sums. 1- and 2-warp tiles spill on sm_90: left out.
-DW_VARIANTS = [(32, 64, 4, 4, False), (64, 32, 4, 2, False), (64, 32, 4, 3, False),
+DW_VARIANTS = [(32, 64, 4, 4, False), (64, 32, 4, 2, False), (64, 32, 4, 4, False),
                (64, 32, 4, 8, False), (32, 32, 4, 4, False), (32, 32, 4, 8, False),
                (64, 16, 4, 8, False),
                (64, 32, 4, 4, True), (64, 32, 4, 2, True), (64, 32, 4, 1, True),
                (64, 32, 8, 4, True), (64, 32, 8, 2, True)]
-# conv launches split in two (life_launch.SPLIT_CONV): life_conv_kernel (BM, BK, warps), then a
-# plain life_gemm_kernel launch
-SPLIT_VARIANTS = [None, (128, 64, 4), (32, 64, 4), (64, 32, 2)]
+# conv launches split in two (life_launch.SPLIT_CONV, the default): life_conv_kernel (BM, BK,
+# warps), then a plain life_gemm_kernel launch; 'fused' is one launch a conv (SPLIT_CONV off)
+SPLIT_VARIANTS = [(128, 64, 4), (32, 64, 4), (64, 32, 2), 'fused']
 
 
 def device_times(fn, calls=10):
@@ -131,8 +131,8 @@ def main():
         for kind, v in variants:
             reset()
             if kind == 'split':
-                life_launch.SPLIT_CONV = True
-                if v is not None:
+                life_launch.SPLIT_CONV = v != 'fused'
+                if v != 'fused':
                     life_launch.conv_config = lambda K, KS, v=v: dict(
                         BM=v[0], BK=v[1], num_warps=v[2], num_stages=1)
             elif kind == 'gemm' and v is not None:

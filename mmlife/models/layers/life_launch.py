@@ -61,8 +61,10 @@ def dw_config(K: int, KS: int) -> dict:
 
 #: Split every conv launch of ``life_gemm_kernel`` in two: ``life_conv_kernel`` writes the conv
 #: (the fused launch's A tile) to a buffer in the matmul dtype, then a plain launch multiplies
-#: it. A tuning knob of ``tools/dev/life_kernel_sweep.py`` (off: one fused launch).
-SPLIT_CONV = False
+#: it. On an H200 the pair takes less device time than the fused launch at every size of
+#: ``tools/dev/life_kernel_sweep.py`` (``docs/performance.md``). ``MMLIFE_LIFE_SPLIT_CONV=0``
+#: restores the one fused launch (a tuning/debugging knob).
+SPLIT_CONV = os.environ.get('MMLIFE_LIFE_SPLIT_CONV', '1') != '0'
 
 
 def conv_config(K: int, KS: int) -> dict:
@@ -71,9 +73,11 @@ def conv_config(K: int, KS: int) -> dict:
 
 
 #: ``dw_grad_kernel`` programs per streaming multiprocessor (all channel blocks together; see
-#: :func:`dw_grad_programs`). A tuning knob of ``tools/dev/life_kernel_sweep.py``: the programs
-#: run in one wave only if this many fit on an SM (registers, shared memory).
-DW_PROGRAMS_PER_SM = 4
+#: :func:`dw_grad_programs`): the programs run in one wave only if this many fit on an SM
+#: (145-197 registers a thread fit 2-3). 3 took 27-31 % less device time than 4 at the DeiT
+#: sizes of ``tools/dev/life_kernel_sweep.py`` on an H200. ``MMLIFE_LIFE_DW_PROGRAMS_PER_SM``
+#: overrides it (a tuning/debugging knob).
+DW_PROGRAMS_PER_SM = int(os.environ.get('MMLIFE_LIFE_DW_PROGRAMS_PER_SM', 3))
 
 
 _NUM_SMS = {}

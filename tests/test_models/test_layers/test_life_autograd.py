@@ -92,7 +92,7 @@ def test_launch_plan_parameter_order_matches_the_kernels():
 def test_dw_grad_programs_follow_the_programs_per_sm_knob(monkeypatch):
     # a CPU device counts as 4 SMs; C = 192 is 6 channel blocks of 32, M = 33,280 rows 520 tiles
     cpu = torch.device('cpu')
-    assert life_launch.DW_PROGRAMS_PER_SM == 4
+    monkeypatch.setattr(life_launch, 'DW_PROGRAMS_PER_SM', 4)
     assert life_launch.dw_grad_programs(33280, (192, 192), (3, 5), cpu) == 4 * 4 // 6
     monkeypatch.setattr(life_launch, 'DW_PROGRAMS_PER_SM', 12)
     assert life_launch.dw_grad_programs(33280, (192, 192), (3, 5), cpu) == 12 * 4 // 6
