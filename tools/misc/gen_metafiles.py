@@ -93,6 +93,14 @@ def cifar_official(run, resumed_at):
     return {'Top 1 Accuracy': round(top1, 2)}, logs
 
 
+def cifar_cnn(run):
+    """Top-1 of a 200-epoch CNN-recipe CIFAR-10 run (trained in two parts): its test log."""
+    base = f'docs/logs/cifar10_resnet18_200e/{run}'
+    top1 = test_log_metrics(osp.join(REPO, base, 'test.log'))['accuracy/top1']
+    return {'Top 1 Accuracy': round(top1, 2)}, [f'{base}/train_part1.log',
+                                                f'{base}/train_part2.log']
+
+
 def mean_miou(runs):
     """Test mIoU of CamVid runs (their folders under the repo), mean over the runs."""
     miou = [test_log_metrics(osp.join(REPO, r, 'test.log'))['mIoU'] for r in runs]
@@ -138,6 +146,8 @@ RUNS = {
     'deit-tiny-life_p4_8xb64-official_cifar10': (
         lambda: cifar_official('cifar10_deit-tiny-life', 149),
         '300 epochs (resumed at epoch 149), 1 GPU x 512, seed 0'),
+    'resnet18_1xb128_cifar10': (lambda: cifar_cnn('cifar10_resnet18'),
+                                '200 epochs (resumed at epoch 151), 1 GPU x 128, seed 0'),
     'linear_deit-tiny_1xb8-10k_camvid-352x480': (lambda: camvid('deit-tiny'),
                                                  '8k of 10k iterations, mean of 3 seeds'),
     'linear_deit-tiny-life_1xb8-10k_camvid-352x480': (lambda: camvid('deit-tiny-life'),
@@ -217,10 +227,14 @@ def family_metafile(family, reuse):
 
 def log_label(i, path, n):
     """The link text of a model's ``i``-th of ``n`` logs: a run trained in parts is named by the
-    epochs of each part (``train_epochs1-184.log``), several runs by their seed."""
+    epochs of each part (``train_epochs1-184.log``) or its number (``train_part2.log``), several
+    runs by their seed."""
     part = re.search(r'train_epochs(\d+-\d+)\.log$', path)
     if part:
         return f'epochs {part.group(1)}'
+    part = re.search(r'train_part(\d+)\.log$', path)
+    if part:
+        return f'part {part.group(1)}'
     return 'log' if n == 1 else f'seed {i}'
 
 
