@@ -710,6 +710,10 @@ def environment(device: torch.device) -> Dict[str, object]:
     except ImportError:
         env['triton'] = None
     env['MMLIFE_LIFE_IMPL'] = os.environ.get('MMLIFE_LIFE_IMPL')
+    # the fast path's tuning knobs in effect (set from MMLIFE_LIFE_* variables at import)
+    from mmlife.models.layers import life_launch
+    env['life_launch'] = dict(SPLIT_CONV=life_launch.SPLIT_CONV,
+                              DW_PROGRAMS_PER_SM=life_launch.DW_PROGRAMS_PER_SM)
     return env
 
 

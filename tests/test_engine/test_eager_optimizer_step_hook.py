@@ -44,3 +44,29 @@ def test_hook_does_nothing_without_compile():
     EagerOptimizerStepHook().before_train(runner)
     assert runner.optim_wrapper.update_params != original
     assert runner.optim_wrapper.update_params(3) == 3
+
+
+def test_hook_lets_dynamo_trace_mmengine_autocast(monkeypatch):
+    # --amp's context (mmengine.runner.amp.autocast) checks torch's version inside the compiled
+    # train_step; dynamo (torch 2.11) fails on packaging's parse of torch.__version__, a str
+    # subclass, so the hook hands mmengine a plain str of the same version
+    from mmengine.runner import amp
+    monkeypatch.setattr(amp, 'TORCH_VERSION', torch.__version__)  # as mmengine sets it
+
+    class Runner:
+        cfg = dict(compile=None)
+        optim_wrapper = type('Wrapper', (), {'update_params': lambda self, loss: loss})()
+
+    EagerOptimizerStepHook().before_train(Runner())
+    assert amp.TORCH_VERSION is torch.__version__  # untouched without compile
+    Runner.cfg = dict(compile=True)
+    EagerOptimizerStepHook().before_train(Runner())
+    assert type(amp.TORCH_VERSION) is str and amp.TORCH_VERSION == torch.__version__
+
+    def step(x):
+        with amp.autocast(device_type='cpu', dtype=torch.bfloat16):
+            return (x @ x).float().sum()
+
+    x = torch.randn(4, 4)
+    compiled = torch.compile(step, backend='eager', fullgraph=True)
+    assert torch.equal(compiled(x), step(x))

@@ -16,7 +16,13 @@ class EagerOptimizerStepHook(Hook):
     parameter groups as ``ConfigDict``s, which dynamo (torch 2.11) cannot trace (an internal
     error in ``Optimizer.step``), and a scheduled learning rate is a Python float that changes
     every iteration, so every change would recompile. This hook leaves the optimizer step
-    eager (use a fused or foreach optimizer for speed). Without ``compile`` it does nothing.
+    eager (use a fused or foreach optimizer for speed).
+
+    It also lets dynamo trace mmengine's AMP context (``--amp``): ``mmengine.runner.amp.autocast``
+    compares the torch version on every call, inside the compiled ``train_step``, and
+    dynamo (torch 2.11) fails with an internal error on ``packaging``'s parse of
+    ``torch.__version__``, a ``str`` subclass; the hook hands that module the same version as
+    a plain ``str``, which traces to a constant. Without ``compile`` it does nothing.
     """
 
     priority = 'VERY_HIGH'
@@ -24,6 +30,8 @@ class EagerOptimizerStepHook(Hook):
     def before_train(self, runner) -> None:
         if not runner.cfg.get('compile'):
             return
+        from mmengine.runner import amp
+        amp.TORCH_VERSION = str(amp.TORCH_VERSION)
         wrappers = runner.optim_wrapper
         if hasattr(wrappers, 'items'):  # OptimWrapperDict: one wrapper per optimizer
             wrappers = [w for _, w in wrappers.items()]

@@ -102,6 +102,22 @@ def test_dw_grad_programs_follow_the_programs_per_sm_knob(monkeypatch):
     assert life_launch.dw_grad_programs(33280, (192, ), (3, ), cpu) == 1
 
 
+def test_launch_settings_default_and_environment_overrides():
+    # the defaults chosen by the H200 kernel sweep, and the knobs that restore the old ones
+    code = ('from mmlife.models.layers import life_launch as L; '
+            'print(L.SPLIT_CONV, L.DW_PROGRAMS_PER_SM)')
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MMLIFE_LIFE_')}
+
+    def settings(**extra):
+        out = subprocess.run([sys.executable, '-c', code], env=dict(env, **extra),
+                             capture_output=True, text=True, check=True)
+        return out.stdout.split()
+
+    assert settings() == ['True', '3']
+    assert settings(MMLIFE_LIFE_SPLIT_CONV='0', MMLIFE_LIFE_DW_PROGRAMS_PER_SM='4') == [
+        'False', '4']
+
+
 def test_unpack_grads_puts_every_gradient_in_its_place():
     # gradients of a two-conv LIFE: weight/bias per scale, then weight/bias per conv
     ks, split = (1, 3, 5), (2, 2, 2)
