@@ -8,7 +8,7 @@ shared memory, and how many of its programs fit on one H100/H200 SM by registers
 SM). A tile configuration that spills, or leaves one program an SM, is a candidate for
 ``tools/dev/life_kernel_sweep.py`` on a GPU.
 
-    python tools/dev/life_kernel_regs.py [--widths 192 384 256 96] [--split-conv] [--tap-outer]
+    python tools/dev/life_kernel_regs.py [--widths 192 384 256 96] [--fused-conv] [--tap-outer]
         [--gemm-tile BM BK WARPS BN] [--conv-tile BM BK WARPS]
 """
 import argparse
@@ -22,7 +22,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--widths', type=int, nargs='+', default=[192, 384, 256, 96])
     parser.add_argument('--grid', type=int, default=8, help='tokens on a grid x grid map')
-    parser.add_argument('--split-conv', action='store_true', help='life_launch.SPLIT_CONV')
+    parser.add_argument('--fused-conv', action='store_true',
+                        help='one launch a conv (life_launch.SPLIT_CONV off)')
     parser.add_argument('--tap-outer', action='store_true',
                         help="dw_grad_kernel's TAP_OUTER loop order")
     parser.add_argument('--gemm-tile', type=int, nargs=4, metavar=('BM', 'BK', 'WARPS', 'BN'),
@@ -33,7 +34,7 @@ def main():
     args = parser.parse_args()
     if not life_compile.backend_available():
         raise SystemExit('needs Triton with its NVIDIA backend')
-    life_launch.SPLIT_CONV = args.split_conv
+    life_launch.SPLIT_CONV = not args.fused_conv
     if args.gemm_tile:
         gemm_config = life_launch.gemm_config
 

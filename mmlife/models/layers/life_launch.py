@@ -74,7 +74,7 @@ def conv_config(K: int, KS: int) -> dict:
 
 #: ``dw_grad_kernel`` programs per streaming multiprocessor (all channel blocks together; see
 #: :func:`dw_grad_programs`): the programs run in one wave only if this many fit on an SM
-#: (145-197 registers a thread fit 2-3). 3 took 27-31 % less device time than 4 at the DeiT
+#: (145-197 registers a thread fit 2-3). 3 took 30-31 % less device time than 4 at the DeiT
 #: sizes of ``tools/dev/life_kernel_sweep.py`` on an H200. ``MMLIFE_LIFE_DW_PROGRAMS_PER_SM``
 #: overrides it (a tuning/debugging knob).
 DW_PROGRAMS_PER_SM = int(os.environ.get('MMLIFE_LIFE_DW_PROGRAMS_PER_SM', 3))

@@ -141,18 +141,18 @@ def test_fast_is_bitwise_deterministic(C, hw, E, B, amp):
             assert torch.equal(u, v), name
 
 
-@pytest.fixture(params=['tap-outer', 'split-conv', 'col-tiles'])
+@pytest.fixture(params=['tap-outer', 'fused-conv', 'col-tiles'])
 def kernel_option(request, monkeypatch):
-    """A fast-path option that is off by default, with the launch plans made afresh before and
-    after: the conv-gradient kernel's other loop order (``TAP_OUTER``: one tap at a time over a
-    program's row tiles), conv launches split in two (``SPLIT_CONV``: the conv into a buffer,
-    then a plain matmul), or output columns in tiles of 64 (``COL_TILES``)."""
+    """A fast-path launch setting other than the default, with the launch plans made afresh
+    before and after: the conv-gradient kernel's other loop order (``TAP_OUTER``: one tap at a
+    time over a program's row tiles), each conv one fused launch (``SPLIT_CONV`` off: the conv
+    as the matmul's prologue), or output columns in tiles of 64 (``COL_TILES``)."""
     if request.param == 'tap-outer':
         dw_config = life_launch.dw_config
         monkeypatch.setattr(life_launch, 'dw_config',
                             lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
-    elif request.param == 'split-conv':
-        monkeypatch.setattr(life_launch, 'SPLIT_CONV', True)
+    elif request.param == 'fused-conv':
+        monkeypatch.setattr(life_launch, 'SPLIT_CONV', False)
     else:
         gemm_config = life_launch.gemm_config
         monkeypatch.setattr(life_launch, 'gemm_config',
