@@ -1,13 +1,13 @@
 """Launching the Triton kernels of the fast LIFE path: tile configurations, launch plans and a
 direct launcher for cached compiled kernels.
 
-Host time matters on this path: a LIFE forward + backward is 3 + 5 kernel launches, and a
-training step of a small ViT is bound by the host, not the GPU. So everything that depends only
-on the shapes (constexpr values, launch options, tile sizes, the grid) is computed once per
-shape and kept in :data:`_GEMM_CFG` / :data:`_DW_CFG` (launch plans), and after the first launch
-of a specialisation :class:`_Launcher` calls the compiled kernel directly instead of going
-through Triton's argument specialisation. :func:`clear_caches` drops them all (after changing
-:func:`gemm_config` / :func:`dw_config`, e.g. in a tile sweep).
+Host time matters on this path: a LIFE forward + backward is 5 + 7 kernel launches (3 + 5 with
+:data:`SPLIT_CONV` off), and a training step of a small ViT is bound by the host, not the GPU.
+So everything that depends only on the shapes (constexpr values, launch options, tile sizes, the
+grid) is computed once per shape and kept in :data:`_GEMM_CFG` / :data:`_DW_CFG` (launch plans),
+and after the first launch of a specialisation :class:`_Launcher` calls the compiled kernel
+directly instead of going through Triton's argument specialisation. :func:`clear_caches` drops
+them all (after changing :func:`gemm_config` / :func:`dw_config`, e.g. in a tile sweep).
 """
 import contextlib
 import os
