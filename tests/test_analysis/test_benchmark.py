@@ -98,13 +98,19 @@ def test_rows_are_saved_as_they_are_measured(tmp_path, monkeypatch):
     assert [r['arch'] for r in saved['rows']] == ['deit-tiny']
 
 
-def test_host_mode_counts_launches(tmp_path, capsys):
+@pytest.mark.parametrize('split, launches', [(True, (5, 7)), (False, (3, 5))],
+                         ids=['split-conv', 'fused-conv'])
+def test_host_mode_counts_launches(tmp_path, capsys, monkeypatch, split, launches):
     pytest.importorskip('triton')
+    from mmlife.models.layers import life_launch
+    monkeypatch.setattr(life_launch, 'SPLIT_CONV', split)
     report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'host', '--out',
                          str(tmp_path / 'b.json')])
     (host, ) = report['host']
-    # three scales: 3 kernel launches forward, 3 + 2 backward
-    assert (host['fast_fwd_launches'], host['fast_bwd_launches']) == (3, 5)
+    # three scales: fused, 3 kernel launches forward and 3 + 2 backward (one a scale, two conv
+    # gradients); with the conv launches split, one more each way for each of the two convs
+    assert (host['fast_fwd_launches'], host['fast_bwd_launches']) == launches
+    assert report['env']['life_launch']['SPLIT_CONV'] is split
     for k in ('linear', 'reference', 'fast'):
         assert host[f'{k}_host_fwd_bwd_s'] > 0
     assert 'Host time of one fwd+bwd' in capsys.readouterr().out
