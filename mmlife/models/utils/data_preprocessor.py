@@ -16,6 +16,12 @@ It also copies the batch to the GPU with ``non_blocking=True`` (mmengine's optio
 class leaves off): a blocking host-to-device copy waits for the GPU to finish all the work queued
 before it, so the host could not prepare the next step while the GPU runs the current one. The
 batches come from the data loader's own memory, which nothing writes to after the copy.
+
+Under ``torch.compile`` (mmengine's ``compile=True`` compiles the whole ``train_step``) the
+pre-processor runs eagerly: its random batch augments (a NumPy draw of the mix ratio, a
+``randperm`` of the batch) and its host-side label checks do not belong in a graph, and
+torch 2.11's inductor fails to compile Mixup's ``randperm`` indexing (an internal error of its
+pattern matcher). The model's forward and loss are what compiling gains.
 """
 import torch
 from mmpretrain.models.utils import ClsDataPreprocessor
@@ -45,6 +51,7 @@ class BatchLabelClsDataPreprocessor(ClsDataPreprocessor):
         super().__init__(**kwargs)
         self._non_blocking = bool(non_blocking)
 
+    @torch.compiler.disable
     def forward(self, data: dict, training: bool = False) -> dict:
         samples = data.get('data_samples')
         if not self._single_label(samples):

@@ -144,3 +144,19 @@ def test_no_host_sync_on_cuda():
     torch.testing.assert_close(out['inputs'].cpu(), ref['inputs'], rtol=0, atol=1e-6)
     torch.testing.assert_close(out['data_samples'][5].gt_score.cpu(),
                                ref['data_samples'][5].gt_score, rtol=0, atol=0)
+
+
+def test_stays_eager_under_torch_compile():
+    # mmengine's compile=True compiles train_step, pre-processor included: its random batch
+    # augments and host-side label checks stay out of the graph (torch 2.11's inductor failed
+    # on Mixup's randperm indexing), with the same outputs as without compiling
+    pre = BatchLabelClsDataPreprocessor(**KWARGS, batch_augments=AUGMENTS)
+    labels = [3, 0, 4, 4, 1, 2, 0, 3]
+    explanation = torch._dynamo.explain(lambda batch: pre(batch, training=True))(
+        make_batch(labels))
+    assert explanation.graph_count == 0
+    compiled = torch.compile(lambda batch: pre(batch, training=True), backend='eager')
+    for seed in range(3):
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        assert_same(compiled(make_batch(labels)), run(pre, make_batch(labels), True, seed))
