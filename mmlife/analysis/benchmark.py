@@ -56,6 +56,7 @@ transformer layer, 1 step) so that every mode can be checked on a CPU in seconds
 """
 import argparse
 import collections
+import contextlib
 import json
 import os
 import os.path as osp
@@ -138,6 +139,10 @@ def parse_args(argv=None):
                         '--cfg-options (e.g. default_hooks.runtime_info.type=RuntimeInfoHook)')
     parser.add_argument('--e2e-compile', action='store_true',
                         help="set the configs' compile=True (mmengine compiles train_step)")
+    parser.add_argument('--life-launch-alt', nargs='+', default=None, metavar='KEY=VALUE',
+                        help='also time the LIFE model with these fast-path launch settings '
+                        '(life_launch.SETTINGS, e.g. SPLIT_CONV=0 DW_PROGRAMS_PER_SM=4), '
+                        'interleaved with the other two arms (eager and compiled modes)')
     parser.add_argument('--smoke', action='store_true',
                         help='tiny sizes and 1 step: checks that the script runs (CPU CI)')
     parser.add_argument('--profile', default=None, metavar='FILE',
@@ -152,12 +157,35 @@ def parse_args(argv=None):
     if args.smoke:
         args.warmup, args.steps, args.repeats, args.e2e_iters = 1, 1, 1, 2
         args.e2e_profile_iters = min(args.e2e_profile_iters, 2)
+    if args.life_launch_alt is not None:
+        args.life_launch_alt = parse_launch_settings(args.life_launch_alt, parser.error)
     for name in ('warmup', 'steps', 'repeats', 'e2e_iters', 'e2e_profile_iters',
                  'e2e_sync_iters'):
         if getattr(args, name) < (0 if name in ('warmup', 'e2e_sync_iters') else 1):
             parser.error(f"--{name.replace('_', '-')} must be positive, "
                          f'got {getattr(args, name)}')
     return args
+
+
+def parse_launch_settings(items: List[str], error: Callable[[str], None]) -> Dict[str, object]:
+    """``['SPLIT_CONV=0', 'DW_PROGRAMS_PER_SM=4']`` -> ``{'SPLIT_CONV': False, ...}``, typed
+    by ``life_launch.SETTINGS`` (booleans as 0/1/true/false); ``error`` gets what is wrong."""
+    from mmlife.models.layers import life_launch
+    out = {}
+    for item in items:
+        name, sep, text = item.partition('=')
+        kind = life_launch.SETTINGS.get(name)
+        if not sep or kind is None:
+            error(f'--life-launch-alt takes KEY=VALUE with KEY in '
+                  f'{sorted(life_launch.SETTINGS)}, got {item!r}')
+        elif kind is bool and text.lower() in ('0', '1', 'true', 'false'):
+            out[name] = text.lower() in ('1', 'true')
+        elif kind is int and text.isdigit() and int(text) >= 1:
+            out[name] = int(text)
+        else:
+            need = 'a boolean (0, 1, true, false)' if kind is bool else 'an integer >= 1'
+            error(f'--life-launch-alt {name} needs {need}, got {text!r}')
+    return out
 
 
 def amp_dtype(name: str) -> Optional[torch.dtype]:
@@ -245,8 +273,9 @@ class ModelRunner:
     in both arms."""
 
     def __init__(self, arch, setting, use_life, args, device, images, labels,
-                 compiled=False):
+                 compiled=False, launch=None):
         torch.manual_seed(0)
+        self.launch = launch  # fast-path launch settings of this arm's steps (None: the module's)
         self.model = build_classifier(arch, setting['img_size'], setting['patch_size'], use_life,
                                       args.num_classes, args.life_impl,
                                       1 if args.smoke else None).to(device)
@@ -269,32 +298,44 @@ class ModelRunner:
     def _loss_eager(self):
         return F.cross_entropy(self.logits().float(), self.labels)
 
+    def _settings(self):
+        if self.launch is None:
+            return contextlib.nullcontext()
+        from mmlife.models.layers import life_launch
+        return life_launch.launch_settings(**self.launch)
+
     def train_step(self):
-        loss = self._loss()
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        with self._settings():
+            loss = self._loss()
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
 
     def infer_step(self):
-        with self._no_grad():
+        with self._settings(), self._no_grad():
             self._logits()
 
 
 def measure_row(arch, setting, args, device, timer, compiled=False
                 ) -> Dict[str, Dict[str, object]]:
     """Plain and LIFE model of one row: memory one after the other, then timings interleaved
-    (plain, LIFE, plain, LIFE, ...) so that drifts of the machine hit both alike."""
+    (plain, LIFE, plain, LIFE, ...) so that drifts of the machine hit both alike. With
+    ``--life-launch-alt`` a third arm, ``life_alt``: the LIFE model (the same weights) with those
+    launch settings, interleaved with the other two."""
     B = setting['batch_size']
     if compiled:
         torch._dynamo.reset()  # see maybe_compile
     images = torch.randn(B, 3, setting['img_size'], setting['img_size'], device=device)
     labels = torch.randint(0, args.num_classes, (B, ), device=device)
     runners, results = {}, {}
-    for name, use_life in (('plain', False), ('life', True)):
+    arms = [('plain', False, None), ('life', True, None)]
+    if args.life_launch_alt:
+        arms.append(('life_alt', True, args.life_launch_alt))
+    for name, use_life, launch in arms:
         sync(device)
         base = torch.cuda.memory_allocated(device) if device.type == 'cuda' else 0
         runner = runners[name] = ModelRunner(arch, setting, use_life, args, device, images,
-                                             labels, compiled)
+                                             labels, compiled, launch)
         runner.model.train()
         for _ in range(max(args.warmup, 2 if compiled else 0)):
             runner.train_step()
@@ -751,6 +792,17 @@ def print_tables(report: Dict[str, object]) -> None:
         _table(('mode', 'model', 'setting', 'batch', 'train img/s plain', 'train img/s LIFE',
                 'train x', 'infer img/s plain', 'infer img/s LIFE', 'infer x', 'peak GiB plain',
                 'peak GiB LIFE', 'mem x'), lines)
+    alt_rows = [r for r in report['rows'] if 'life_alt' in r]
+    if alt_rows:
+        print(f"\nLIFE with the launch settings {alt_rows[0]['life_launch_alt']} (alt) against "
+              'the current ones, the same runs:')
+        _table(('mode', 'model', 'setting', 'train img/s LIFE', 'train img/s alt', 'train x',
+                'train x alt', 'infer img/s LIFE', 'infer img/s alt', 'infer x', 'infer x alt'),
+               [[r['mode'], r['arch'], f"{r['img_size']}px/p{r['patch_size']}",
+                 fmt(r['life']['train_img_s'], '.0f'), fmt(r['life_alt']['train_img_s'], '.0f'),
+                 fmt(r['train_ratio']), fmt(r['alt_train_ratio']),
+                 fmt(r['life']['infer_img_s'], '.0f'), fmt(r['life_alt']['infer_img_s'], '.0f'),
+                 fmt(r['infer_ratio']), fmt(r['alt_infer_ratio'])] for r in alt_rows])
     if report.get('micro'):
         print('\nLIFE-only, one layer vs the nn.Linear(C, 3C) it replaces (ms; device time at '
               'the row\'s batch, and host time of fwd+bwd on 2 images):')
@@ -836,15 +888,23 @@ def run_rows(mode, args, device, timer, report, save=lambda: None) -> None:
             setting = dict(SMOKE if args.smoke else SETTINGS[name])
             if args.batch_size:
                 setting['batch_size'] = args.batch_size
-            both = measure_row(arch, setting, args, device, timer, compiled)
-            plain, life = both['plain'], both['life']
+            arms = measure_row(arch, setting, args, device, timer, compiled)
+            plain, life = arms['plain'], arms['life']
             row = dict(mode=mode, arch=arch, setting=name, **setting, plain=plain, life=life,
                        train_ratio=ratio(life['train_img_s'], plain['train_img_s']),
                        infer_ratio=ratio(life['infer_img_s'], plain['infer_img_s']),
                        mem_ratio=ratio(life['peak_mem_bytes'], plain['peak_mem_bytes']))
+            alt = arms.get('life_alt')
+            if alt is not None:  # LIFE with --life-launch-alt, against the plain model
+                row.update(life_alt=alt, life_launch_alt=args.life_launch_alt,
+                           alt_train_ratio=ratio(alt['train_img_s'], plain['train_img_s']),
+                           alt_infer_ratio=ratio(alt['infer_img_s'], plain['infer_img_s']))
             report['rows'].append(row)
             print(f"{mode} {arch} {name}: train x{fmt(row['train_ratio'])}, "
-                  f"infer x{fmt(row['infer_ratio'])}, mem x{fmt(row['mem_ratio'])}", flush=True)
+                  f"infer x{fmt(row['infer_ratio'])}, mem x{fmt(row['mem_ratio'])}"
+                  + (f"; with {args.life_launch_alt}: train x{fmt(row['alt_train_ratio'])}, "
+                     f"infer x{fmt(row['alt_infer_ratio'])}" if alt is not None else ''),
+                  flush=True)
             save()
             if not args.no_micro:
                 from mmlife.models import LIFEVisionTransformer

@@ -177,3 +177,25 @@ def test_unknown_arch_is_reported():
 def test_tool_script_is_thin():
     from conftest import load_tool
     assert load_tool('tools', 'analysis_tools', 'benchmark.py').main is bench.main
+
+
+def test_life_launch_alt_adds_an_interleaved_arm(tmp_path, capsys):
+    report = bench.main(['--device', 'cpu', '--smoke', '--no-micro', '--archs', 'deit-tiny',
+                         '--settings', '32', '--life-launch-alt', 'SPLIT_CONV=0',
+                         'DW_PROGRAMS_PER_SM=4', '--out', str(tmp_path / 'b.json')])
+    (row, ) = report['rows']
+    assert row['life_launch_alt'] == {'SPLIT_CONV': False, 'DW_PROGRAMS_PER_SM': 4}
+    assert row['life_alt']['params'] == row['life']['params']
+    assert row['alt_train_ratio'] == pytest.approx(
+        row['life_alt']['train_img_s'] / row['plain']['train_img_s'])
+    assert 'alt' in capsys.readouterr().out
+    from mmlife.models.layers import life_launch
+    assert (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM) == (True, 3)  # restored
+
+
+@pytest.mark.parametrize('item', ['FOO=1', 'SPLIT_CONV', 'SPLIT_CONV=maybe',
+                                  'DW_PROGRAMS_PER_SM=0', 'DW_PROGRAMS_PER_SM=two'])
+def test_life_launch_alt_rejects_bad_settings(item, capsys):
+    with pytest.raises(SystemExit):
+        bench.parse_args(['--device', 'cpu', '--life-launch-alt', item])
+    assert '--life-launch-alt' in capsys.readouterr().err

@@ -80,6 +80,36 @@ def conv_config(K: int, KS: int) -> dict:
 DW_PROGRAMS_PER_SM = int(os.environ.get('MMLIFE_LIFE_DW_PROGRAMS_PER_SM', 3))
 
 
+#: the settings :func:`launch_settings` can change, with their types
+SETTINGS = dict(SPLIT_CONV=bool, DW_PROGRAMS_PER_SM=int)
+
+
+@contextlib.contextmanager
+def launch_settings(**values):
+    """Within the block, the named module settings (:data:`SETTINGS`, e.g.
+    ``launch_settings(SPLIT_CONV=False, DW_PROGRAMS_PER_SM=4)``) take these values; the old
+    ones come back after it. Both are read at every launch (no launch plan depends on them), so
+    a benchmark can alternate settings step by step in one process.
+
+    Raises:
+        ValueError: for a name not in :data:`SETTINGS`, or a value of another type (or a
+            ``DW_PROGRAMS_PER_SM`` below 1).
+    """
+    for name, value in values.items():
+        kind = SETTINGS.get(name)
+        if kind is None:
+            raise ValueError(f'unknown launch setting {name!r}; known: {sorted(SETTINGS)}')
+        if type(value) is not kind or (kind is int and value < 1):
+            raise ValueError(f'{name} must be a {kind.__name__}'
+                             f"{' >= 1' if kind is int else ''}, got {value!r}")
+    old = {name: globals()[name] for name in values}
+    globals().update(values)
+    try:
+        yield
+    finally:
+        globals().update(old)
+
+
 _NUM_SMS = {}
 
 

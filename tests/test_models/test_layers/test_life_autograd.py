@@ -118,6 +118,36 @@ def test_launch_settings_default_and_environment_overrides():
         'False', '4']
 
 
+def test_launch_settings_apply_within_the_block_only():
+    # read at every launch: the same LIFE launches 5 kernels forward with the convs split and 3
+    # fused, with no cache to clear in between
+    pytest.importorskip('triton')
+    from mmlife.models.layers.life_autograd import life_fast_forward
+    life, x = LIFE(12), torch.randn(1, 5, 12)
+
+    def forward_launches():
+        with life_launch.no_op_launches() as launches:
+            life_fast_forward(life, x, (2, 2), 1, None)
+        return len(launches)
+
+    before = (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM)
+    with life_launch.launch_settings(SPLIT_CONV=True):
+        assert forward_launches() == 5
+        with life_launch.launch_settings(SPLIT_CONV=False, DW_PROGRAMS_PER_SM=7):
+            assert forward_launches() == 3
+            assert life_launch.DW_PROGRAMS_PER_SM == 7
+        assert forward_launches() == 5
+    assert (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM) == before
+    with pytest.raises(ValueError, match='unknown launch setting'):
+        with life_launch.launch_settings(SPLIT=False):
+            pass
+    for bad in (dict(SPLIT_CONV=0), dict(DW_PROGRAMS_PER_SM=0), dict(DW_PROGRAMS_PER_SM=2.0)):
+        with pytest.raises(ValueError, match='must be'):
+            with life_launch.launch_settings(**bad):
+                pass
+    assert (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM) == before
+
+
 def test_unpack_grads_puts_every_gradient_in_its_place():
     # gradients of a two-conv LIFE: weight/bias per scale, then weight/bias per conv
     ks, split = (1, 3, 5), (2, 2, 2)
