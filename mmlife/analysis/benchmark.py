@@ -168,23 +168,19 @@ def parse_args(argv=None):
 
 
 def parse_launch_settings(items: List[str], error: Callable[[str], None]) -> Dict[str, object]:
-    """``['SPLIT_CONV=0', 'DW_PROGRAMS_PER_SM=4']`` -> ``{'SPLIT_CONV': False, ...}``, typed
-    by ``life_launch.SETTINGS`` (booleans as 0/1/true/false); ``error`` gets what is wrong."""
+    """``['SPLIT_CONV=0', 'DW_PROGRAMS_PER_SM=4']`` -> ``{'SPLIT_CONV': False, ...}``
+    (``life_launch.parse_setting``); ``error`` gets what is wrong."""
     from mmlife.models.layers import life_launch
     out = {}
     for item in items:
         name, sep, text = item.partition('=')
-        kind = life_launch.SETTINGS.get(name)
-        if not sep or kind is None:
+        if not sep:
             error(f'--life-launch-alt takes KEY=VALUE with KEY in '
                   f'{sorted(life_launch.SETTINGS)}, got {item!r}')
-        elif kind is bool and text.lower() in ('0', '1', 'true', 'false'):
-            out[name] = text.lower() in ('1', 'true')
-        elif kind is int and text.isdigit() and int(text) >= 1:
-            out[name] = int(text)
-        else:
-            need = 'a boolean (0, 1, true, false)' if kind is bool else 'an integer >= 1'
-            error(f'--life-launch-alt {name} needs {need}, got {text!r}')
+        try:
+            out[name] = life_launch.parse_setting(name, text)
+        except ValueError as err:
+            error(f'--life-launch-alt: {err}')
     return out
 
 
@@ -753,8 +749,7 @@ def environment(device: torch.device) -> Dict[str, object]:
     env['MMLIFE_LIFE_IMPL'] = os.environ.get('MMLIFE_LIFE_IMPL')
     # the fast path's tuning knobs in effect (set from MMLIFE_LIFE_* variables at import)
     from mmlife.models.layers import life_launch
-    env['life_launch'] = dict(SPLIT_CONV=life_launch.SPLIT_CONV,
-                              DW_PROGRAMS_PER_SM=life_launch.DW_PROGRAMS_PER_SM)
+    env['life_launch'] = {name: getattr(life_launch, name) for name in life_launch.SETTINGS}
     return env
 
 

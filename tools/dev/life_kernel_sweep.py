@@ -91,7 +91,7 @@ def main():
     from mmlife.models import LIFE
     from mmlife.models.layers import life_launch
     defaults = {name: getattr(life_launch, name) for name in (
-        'gemm_config', 'dw_config', 'conv_config', 'DW_PROGRAMS_PER_SM', 'SPLIT_CONV')}
+        'gemm_config', 'dw_config', 'conv_config', *life_launch.SETTINGS)}
     default_gemm = defaults['gemm_config']
 
     def reset():

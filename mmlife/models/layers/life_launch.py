@@ -59,12 +59,45 @@ def dw_config(K: int, KS: int) -> dict:
                 TAP_OUTER=False)
 
 
+#: the launch settings below that :func:`launch_settings` and the ``MMLIFE_LIFE_<NAME>``
+#: environment variables can change, with their types
+SETTINGS = dict(SPLIT_CONV=bool, DW_PROGRAMS_PER_SM=int)
+
+
+def _need(kind: type) -> str:
+    return 'a boolean (0, 1, true, false)' if kind is bool else 'an integer >= 1'
+
+
+def parse_setting(name: str, text: str):
+    """The value of the launch setting ``name`` (:data:`SETTINGS`) written as ``text``
+    (an environment variable, a command-line option): booleans as 0, 1, true or false,
+    integers from 1.
+
+    Raises:
+        ValueError: for a name not in :data:`SETTINGS` or a text that is not such a value.
+    """
+    kind = SETTINGS.get(name)
+    if kind is None:
+        raise ValueError(f'unknown launch setting {name!r}; known: {sorted(SETTINGS)}')
+    word = text.strip().lower()
+    if kind is bool and word in ('0', '1', 'true', 'false'):
+        return word in ('1', 'true')
+    if kind is int and word.isdigit() and int(word) >= 1:
+        return int(word)
+    raise ValueError(f'{name} needs {_need(kind)}, got {text!r}')
+
+
+def _from_env(name: str, default):
+    text = os.environ.get(f'MMLIFE_LIFE_{name}')
+    return default if text is None else parse_setting(name, text)
+
+
 #: Split every conv launch of ``life_gemm_kernel`` in two: ``life_conv_kernel`` writes the conv
 #: (the fused launch's A tile) to a buffer in the matmul dtype, then a plain launch multiplies
 #: it. On an H200 the pair takes less device time than the fused launch at every size of
 #: ``tools/dev/life_kernel_sweep.py`` (``docs/performance.md``). ``MMLIFE_LIFE_SPLIT_CONV=0``
 #: restores the one fused launch (a tuning/debugging knob).
-SPLIT_CONV = os.environ.get('MMLIFE_LIFE_SPLIT_CONV', '1') != '0'
+SPLIT_CONV = _from_env('SPLIT_CONV', True)
 
 
 def conv_config(K: int, KS: int) -> dict:
@@ -77,11 +110,7 @@ def conv_config(K: int, KS: int) -> dict:
 #: (145-197 registers a thread fit 2-3). 3 took 30-31 % less device time than 4 at the DeiT
 #: sizes of ``tools/dev/life_kernel_sweep.py`` on an H200. ``MMLIFE_LIFE_DW_PROGRAMS_PER_SM``
 #: overrides it (a tuning/debugging knob).
-DW_PROGRAMS_PER_SM = int(os.environ.get('MMLIFE_LIFE_DW_PROGRAMS_PER_SM', 3))
-
-
-#: the settings :func:`launch_settings` can change, with their types
-SETTINGS = dict(SPLIT_CONV=bool, DW_PROGRAMS_PER_SM=int)
+DW_PROGRAMS_PER_SM = _from_env('DW_PROGRAMS_PER_SM', 3)
 
 
 @contextlib.contextmanager
@@ -100,8 +129,7 @@ def launch_settings(**values):
         if kind is None:
             raise ValueError(f'unknown launch setting {name!r}; known: {sorted(SETTINGS)}')
         if type(value) is not kind or (kind is int and value < 1):
-            raise ValueError(f'{name} must be a {kind.__name__}'
-                             f"{' >= 1' if kind is int else ''}, got {value!r}")
+            raise ValueError(f'{name} must be {_need(kind)}, got {value!r}')
     old = {name: globals()[name] for name in values}
     globals().update(values)
     try:

@@ -116,6 +116,9 @@ def test_launch_settings_default_and_environment_overrides():
     assert settings() == ['True', '3']
     assert settings(MMLIFE_LIFE_SPLIT_CONV='0', MMLIFE_LIFE_DW_PROGRAMS_PER_SM='4') == [
         'False', '4']
+    assert settings(MMLIFE_LIFE_SPLIT_CONV='false') == ['False', '3']
+    with pytest.raises(subprocess.CalledProcessError):  # not a setting's value: import fails
+        settings(MMLIFE_LIFE_DW_PROGRAMS_PER_SM='0')
 
 
 def test_launch_settings_apply_within_the_block_only():
