@@ -124,8 +124,8 @@ def imagenette(arm):
     return {'Top 1 Accuracy': round(top1, 2)}, [f'{base}/train.log']
 
 
-def cond_detr_pre(run, logs='cond_detr_pre'):
-    """Test VOC mAP (in %) of an Imagenette-pre-trained Conditional DETR run."""
+def cond_detr(run, logs='cond_detr_pre'):
+    """Test VOC mAP (in %) of a Conditional DETR run (logs: its folder under docs/logs)."""
     base = f'docs/logs/{logs}/{run}'
     m_ap = test_log_metrics(osp.join(REPO, base, 'test.log'))['pascal_voc/mAP']
     return {'mAP': round(100 * m_ap, 2)}, [f'{base}/train.log']
@@ -156,19 +156,25 @@ RUNS = {
         lambda: camvid_pre('deit-tiny'), '6k of 10k iterations, seed 0'),
     'linear_deit-tiny-life_imagenette-pre_1xb8-10k_camvid-352x480': (
         lambda: camvid_pre('deit-tiny-life'), '6k of 10k iterations, seed 0'),
+    'conditional-detr_deit-tiny_encdec-linear_1xb16-50e_groceries-320x320': (
+        lambda: cond_detr('cond-groceries_deit-tiny_encdec-linear', 'cond_detr_random_20e'),
+        '20 of 50 epochs, 1 GPU x 32, lr 2e-4, seed 0'),
+    'conditional-detr_deit-tiny-life_encdec-life_1xb16-50e_groceries-320x320': (
+        lambda: cond_detr('cond-groceries_deit-tiny-life_encdec-life', 'cond_detr_random_20e'),
+        '20 of 50 epochs, 1 GPU x 32, lr 2e-4, seed 0'),
     'conditional-detr_deit-tiny-imagenette-pre_encdec-linear_1xb16-50e_groceries-320x320': (
-        lambda: cond_detr_pre('cond-groceries_deit-tiny-imagenette-pre_encdec-linear',
-                              'cond_detr_pre_25e'),
+        lambda: cond_detr('cond-groceries_deit-tiny-imagenette-pre_encdec-linear',
+                          'cond_detr_pre_25e'),
         '25 of 50 epochs, 1 GPU x 32, lr 2e-4, seed 0'),
     'conditional-detr_deit-tiny-life-imagenette-pre_encdec-life_1xb16-50e_groceries-320x320': (
-        lambda: cond_detr_pre('cond-groceries_deit-tiny-life-imagenette-pre_encdec-life',
-                              'cond_detr_pre_25e'),
+        lambda: cond_detr('cond-groceries_deit-tiny-life-imagenette-pre_encdec-life',
+                          'cond_detr_pre_25e'),
         '25 of 50 epochs, 1 GPU x 32, lr 2e-4, seed 0'),
     'conditional-detr_deit-tiny-imagenette-pre_encdec-linear_1xb4-100e_bccd-512x512': (
-        lambda: cond_detr_pre('cond-bccd_deit-tiny-imagenette-pre_encdec-linear'),
+        lambda: cond_detr('cond-bccd_deit-tiny-imagenette-pre_encdec-linear'),
         '100 epochs, seed 0'),
     'conditional-detr_deit-tiny-life-imagenette-pre_encdec-life_1xb4-100e_bccd-512x512': (
-        lambda: cond_detr_pre('cond-bccd_deit-tiny-life-imagenette-pre_encdec-life'),
+        lambda: cond_detr('cond-bccd_deit-tiny-life-imagenette-pre_encdec-life'),
         '90 of 100 epochs (stopped), seed 0'),
     'deit-tiny_p16_8xb64_imagenette': (lambda: imagenette('deit-tiny'), '1 GPU x 256'),
     'deit-tiny-life_p16_8xb64_imagenette': (lambda: imagenette('deit-tiny-life'), '1 GPU x 256'),
