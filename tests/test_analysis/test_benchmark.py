@@ -98,19 +98,23 @@ def test_rows_are_saved_as_they_are_measured(tmp_path, monkeypatch):
     assert [r['arch'] for r in saved['rows']] == ['deit-tiny']
 
 
-@pytest.mark.parametrize('split, launches', [(True, (5, 7)), (False, (3, 5))],
-                         ids=['split-conv', 'fused-conv'])
-def test_host_mode_counts_launches(tmp_path, capsys, monkeypatch, split, launches):
+@pytest.mark.parametrize('split, min_k, launches',
+                         [(True, 1, (5, 7)), (False, 1, (3, 5)), (True, 384, (3, 5))],
+                         ids=['split-conv', 'fused-conv', 'default-width-rule'])
+def test_host_mode_counts_launches(tmp_path, capsys, monkeypatch, split, min_k, launches):
     pytest.importorskip('triton')
     from mmlife.models.layers import life_launch
     monkeypatch.setattr(life_launch, 'SPLIT_CONV', split)
+    monkeypatch.setattr(life_launch, 'SPLIT_CONV_MIN_K', min_k)
     report = bench.main(['--device', 'cpu', '--smoke', '--modes', 'host', '--out',
                          str(tmp_path / 'b.json')])
     (host, ) = report['host']
     # three scales: fused, 3 kernel launches forward and 3 + 2 backward (one a scale, two conv
     # gradients); with the conv launches split, one more each way for each of the two convs
+    # (the smoke model's convs are narrower than the default SPLIT_CONV_MIN_K: fused)
     assert (host['fast_fwd_launches'], host['fast_bwd_launches']) == launches
     assert report['env']['life_launch']['SPLIT_CONV'] is split
+    assert report['env']['life_launch']['SPLIT_CONV_MIN_K'] == min_k
     for k in ('linear', 'reference', 'fast'):
         assert host[f'{k}_host_fwd_bwd_s'] > 0
     assert 'Host time of one fwd+bwd' in capsys.readouterr().out
@@ -190,11 +194,13 @@ def test_life_launch_alt_adds_an_interleaved_arm(tmp_path, capsys):
         row['life_alt']['train_img_s'] / row['plain']['train_img_s'])
     assert 'alt' in capsys.readouterr().out
     from mmlife.models.layers import life_launch
-    assert (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM) == (True, 3)  # restored
+    assert (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM,
+            life_launch.SPLIT_CONV_MIN_K) == (True, 3, 384)  # restored
 
 
 @pytest.mark.parametrize('item', ['FOO=1', 'SPLIT_CONV', 'SPLIT_CONV=maybe',
-                                  'DW_PROGRAMS_PER_SM=0', 'DW_PROGRAMS_PER_SM=two'])
+                                  'DW_PROGRAMS_PER_SM=0', 'DW_PROGRAMS_PER_SM=two',
+                                  'SPLIT_CONV_MIN_K=0'])
 def test_life_launch_alt_rejects_bad_settings(item, capsys):
     with pytest.raises(SystemExit):
         bench.parse_args(['--device', 'cpu', '--life-launch-alt', item])

@@ -8,8 +8,11 @@ shared memory, and how many of its programs fit on one H100/H200 SM by registers
 SM). A tile configuration that spills, or leaves one program an SM, is a candidate for
 ``tools/dev/life_kernel_sweep.py`` on a GPU.
 
-    python tools/dev/life_kernel_regs.py [--widths 192 384 256 96] [--fused-conv] [--tap-outer]
-        [--gemm-tile BM BK WARPS BN] [--conv-tile BM BK WARPS]
+    python tools/dev/life_kernel_regs.py [--widths 192 384 256 96] [--fused-conv | --split-conv]
+        [--tap-outer] [--gemm-tile BM BK WARPS BN] [--conv-tile BM BK WARPS]
+
+By default the launches are those of the current settings (``life_launch.split_conv``: the conv
+launches split in two from ``SPLIT_CONV_MIN_K`` channels, fused below).
 """
 import argparse
 
@@ -22,8 +25,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--widths', type=int, nargs='+', default=[192, 384, 256, 96])
     parser.add_argument('--grid', type=int, default=8, help='tokens on a grid x grid map')
-    parser.add_argument('--fused-conv', action='store_true',
-                        help='one launch a conv (life_launch.SPLIT_CONV off)')
+    split = parser.add_mutually_exclusive_group()
+    split.add_argument('--fused-conv', action='store_true',
+                       help='one launch a conv at every width (life_launch.SPLIT_CONV off)')
+    split.add_argument('--split-conv', action='store_true',
+                       help='two launches a conv at every width (SPLIT_CONV_MIN_K = 1)')
     parser.add_argument('--tap-outer', action='store_true',
                         help="dw_grad_kernel's TAP_OUTER loop order")
     parser.add_argument('--gemm-tile', type=int, nargs=4, metavar=('BM', 'BK', 'WARPS', 'BN'),
@@ -34,7 +40,10 @@ def main():
     args = parser.parse_args()
     if not life_compile.backend_available():
         raise SystemExit('needs Triton with its NVIDIA backend')
-    life_launch.SPLIT_CONV = not args.fused_conv
+    if args.fused_conv:
+        life_launch.SPLIT_CONV = False
+    if args.split_conv:
+        life_launch.SPLIT_CONV, life_launch.SPLIT_CONV_MIN_K = True, 1
     if args.gemm_tile:
         gemm_config = life_launch.gemm_config
 

@@ -9,8 +9,8 @@ Each size is ``C:grid:batch`` (tokens ``batch x (1 + grid*grid) x C``), or
 ``C:grid:batch:mask`` (no extra token, a padding mask). For every tile configuration of
 ``life_gemm_kernel`` (BM, BK, warps, stages, column tiles) and of ``dw_grad_kernel`` (BM, BC,
 warps, programs per SM: ``life_launch.DW_PROGRAMS_PER_SM``, loop order
-``TAP_OUTER``), and with the conv launches split in two (``life_launch.SPLIT_CONV``, tiles of
-``life_conv_kernel``) it runs LIFE forward + backward under bf16 autocast inside
+``TAP_OUTER``), and with every conv launch split in two (``life_launch.SPLIT_CONV`` with
+``SPLIT_CONV_MIN_K`` 1, tiles of ``life_conv_kernel``) or fused, it runs LIFE forward + backward under bf16 autocast inside
 ``torch.profiler`` and prints the device time per call of each kernel (so host overhead and
 machine noise do not enter), next to ``nn.Linear(C, 3C)``'s. The first configuration is the
 default of ``life_launch.gemm_config`` / ``life_launch.dw_config``; change those to adopt a
@@ -39,8 +39,9 @@ DW_VARIANTS = [(32, 64, 4, 4, False), (64, 32, 4, 2, False), (64, 32, 4, 4, Fals
                (64, 16, 4, 8, False),
                (64, 32, 4, 4, True), (64, 32, 4, 2, True), (64, 32, 4, 1, True),
                (64, 32, 8, 4, True), (64, 32, 8, 2, True)]
-# conv launches split in two (life_launch.SPLIT_CONV, the default): life_conv_kernel (BM, BK,
-# warps), then a plain life_gemm_kernel launch; 'fused' is one launch a conv (SPLIT_CONV off)
+# conv launches split in two at every width (life_launch.SPLIT_CONV, SPLIT_CONV_MIN_K = 1; by
+# default only from 384 channels): life_conv_kernel (BM, BK, warps), then a plain
+# life_gemm_kernel launch; 'fused' is one launch a conv at every width (SPLIT_CONV off)
 SPLIT_VARIANTS = [(128, 64, 4), (32, 64, 4), (64, 32, 2), 'fused']
 
 
@@ -131,7 +132,7 @@ def main():
         for kind, v in variants:
             reset()
             if kind == 'split':
-                life_launch.SPLIT_CONV = v != 'fused'
+                life_launch.SPLIT_CONV, life_launch.SPLIT_CONV_MIN_K = v != 'fused', 1
                 if v != 'fused':
                     life_launch.conv_config = lambda K, KS, v=v: dict(
                         BM=v[0], BK=v[1], num_warps=v[2], num_stages=1)

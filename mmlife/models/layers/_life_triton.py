@@ -26,7 +26,7 @@ builds an ``(B, C, H, W)`` map. The kernels:
 
 ``life_conv_kernel``
     The prologue of ``life_gemm_kernel`` alone: a conv launch split in two
-    (``life_launch.SPLIT_CONV``), the conv into a buffer in the matmul dtype, then a plain
+    (``life_launch.split_conv``), the conv into a buffer in the matmul dtype, then a plain
     (``KS = 1``) ``life_gemm_kernel`` launch that multiplies it. More memory traffic, but each
     launch can be tiled for its own job (the fused launch holds a wide accumulator while it
     gathers the taps).

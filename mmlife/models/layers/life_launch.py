@@ -1,8 +1,9 @@
 """Launching the Triton kernels of the fast LIFE path: tile configurations, launch plans and a
 direct launcher for cached compiled kernels.
 
-Host time matters on this path: a LIFE forward + backward is 5 + 7 kernel launches (3 + 5 with
-:data:`SPLIT_CONV` off), and a training step of a small ViT is bound by the host, not the GPU.
+Host time matters on this path: a LIFE forward + backward is 3 + 5 kernel launches (5 + 7 where
+its conv launches are split, :func:`split_conv`), and a training step of a small ViT is bound by
+the host, not the GPU.
 So everything that depends only on the shapes (constexpr values, launch options, tile sizes, the
 grid) is computed once per shape and kept in :data:`_GEMM_CFG` / :data:`_DW_CFG` (launch plans),
 and after the first launch of a specialisation :class:`_Launcher` calls the compiled kernel
@@ -61,7 +62,7 @@ def dw_config(K: int, KS: int) -> dict:
 
 #: the launch settings below that :func:`launch_settings` and the ``MMLIFE_LIFE_<NAME>``
 #: environment variables can change, with their types
-SETTINGS = dict(SPLIT_CONV=bool, DW_PROGRAMS_PER_SM=int)
+SETTINGS = dict(SPLIT_CONV=bool, SPLIT_CONV_MIN_K=int, DW_PROGRAMS_PER_SM=int)
 
 
 def _need(kind: type) -> str:
@@ -92,12 +93,26 @@ def _from_env(name: str, default):
     return default if text is None else parse_setting(name, text)
 
 
-#: Split every conv launch of ``life_gemm_kernel`` in two: ``life_conv_kernel`` writes the conv
-#: (the fused launch's A tile) to a buffer in the matmul dtype, then a plain launch multiplies
-#: it. On an H200 the pair takes less device time than the fused launch at every size of
-#: ``tools/dev/life_kernel_sweep.py`` (``docs/performance.md``). ``MMLIFE_LIFE_SPLIT_CONV=0``
-#: restores the one fused launch (a tuning/debugging knob).
+#: Split the conv launches of ``life_gemm_kernel`` over at least :data:`SPLIT_CONV_MIN_K`
+#: channels in two: ``life_conv_kernel`` writes the conv (the fused launch's A tile) to a buffer
+#: in the matmul dtype, then a plain launch multiplies it. ``MMLIFE_LIFE_SPLIT_CONV=0`` keeps
+#: every conv one fused launch (a tuning/debugging knob).
 SPLIT_CONV = _from_env('SPLIT_CONV', True)
+
+#: The narrowest conv (channels ``K``) whose launches :data:`SPLIT_CONV` splits. On an H200 the
+#: split pair takes less device time than the fused launch at every size of
+#: ``tools/dev/life_kernel_sweep.py``, but it is two more launches a conv, and a small ViT's
+#: training step is bound by the host: in whole models (``tools/analysis_tools/benchmark.py
+#: --life-launch-alt``) the split was 11-18 % faster at DeiT-S's 384 channels and the fused
+#: launch 5-8 % faster at DeiT-T's 192 (``docs/performance.md``). ``MMLIFE_LIFE_SPLIT_CONV_MIN_K=1``
+#: splits every conv.
+SPLIT_CONV_MIN_K = _from_env('SPLIT_CONV_MIN_K', 384)
+
+
+def split_conv(K: int) -> bool:
+    """Whether a conv launch over ``K`` channels is split in two (:data:`SPLIT_CONV`,
+    :data:`SPLIT_CONV_MIN_K`)."""
+    return SPLIT_CONV and K >= SPLIT_CONV_MIN_K
 
 
 def conv_config(K: int, KS: int) -> dict:
@@ -338,12 +353,12 @@ def gemm(src, K, w, transpose_w, N, out, geom, cd, bias=None, conv=None, g=None,
     :func:`columns`; ``w`` is ``(N, K)`` if ``transpose_w`` else ``(K, N)``; ``conv`` is
     ``(KS, FLIP, conv weight, conv bias or None)``; ``store_a`` a ``(M, K)`` (row-strided)
     tensor that gets the A tile in the matmul dtype; ``side`` up to two ``(src, dst)`` weight
-    pairs to convert to ``dst``'s dtype on the way. With :data:`SPLIT_CONV` a conv launch is
-    two: :func:`conv_a` into ``store_a`` (or a new buffer), then a plain launch.
+    pairs to convert to ``dst``'s dtype on the way. Where :func:`split_conv` says so, a conv
+    launch is two: :func:`conv_a` into ``store_a`` (or a new buffer), then a plain launch.
     """
     M, NTOK, E, H, W, mask = geom
     KS, FLIP, cw, cb = conv if conv is not None else (1, False, None, None)
-    if KS > 1 and SPLIT_CONV:  # the conv into a buffer (store_a's, if given), then a matmul
+    if KS > 1 and split_conv(K):  # the conv into a buffer (store_a's, if given), then a matmul
         a = store_a if store_a is not None else empty((M, K), cd, out[0].device)
         conv_a(src, K, conv, g, a, geom)
         gemm((a, a.stride(0), 0, _FLAT, 0), K, w, transpose_w, N, out, geom, cd, bias=bias,

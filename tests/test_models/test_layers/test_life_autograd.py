@@ -105,7 +105,7 @@ def test_dw_grad_programs_follow_the_programs_per_sm_knob(monkeypatch):
 def test_launch_settings_default_and_environment_overrides():
     # the defaults chosen by the H200 kernel sweep, and the knobs that restore the old ones
     code = ('from mmlife.models.layers import life_launch as L; '
-            'print(L.SPLIT_CONV, L.DW_PROGRAMS_PER_SM)')
+            'print(L.SPLIT_CONV, L.DW_PROGRAMS_PER_SM, L.SPLIT_CONV_MIN_K)')
     env = {k: v for k, v in os.environ.items() if not k.startswith('MMLIFE_LIFE_')}
 
     def settings(**extra):
@@ -113,17 +113,31 @@ def test_launch_settings_default_and_environment_overrides():
                              capture_output=True, text=True, check=True)
         return out.stdout.split()
 
-    assert settings() == ['True', '3']
+    assert settings() == ['True', '3', '384']
     assert settings(MMLIFE_LIFE_SPLIT_CONV='0', MMLIFE_LIFE_DW_PROGRAMS_PER_SM='4') == [
-        'False', '4']
-    assert settings(MMLIFE_LIFE_SPLIT_CONV='false') == ['False', '3']
-    with pytest.raises(subprocess.CalledProcessError):  # not a setting's value: import fails
-        settings(MMLIFE_LIFE_DW_PROGRAMS_PER_SM='0')
+        'False', '4', '384']
+    assert settings(MMLIFE_LIFE_SPLIT_CONV='false') == ['False', '3', '384']
+    assert settings(MMLIFE_LIFE_SPLIT_CONV_MIN_K='1') == ['True', '3', '1']
+    for bad in (dict(MMLIFE_LIFE_DW_PROGRAMS_PER_SM='0'), dict(MMLIFE_LIFE_SPLIT_CONV_MIN_K='-1')):
+        with pytest.raises(subprocess.CalledProcessError):  # not a setting's value: import fails
+            settings(**bad)
+
+
+def test_split_conv_by_width(monkeypatch):
+    # the default: fused below DeiT-S's 384 channels (DeiT-T's 192, DETR's 256), split from it
+    monkeypatch.setattr(life_launch, 'SPLIT_CONV', True)
+    monkeypatch.setattr(life_launch, 'SPLIT_CONV_MIN_K', 384)
+    assert [life_launch.split_conv(K) for K in (48, 192, 255, 258, 383, 384, 768)] == [
+        False, False, False, False, False, True, True]
+    monkeypatch.setattr(life_launch, 'SPLIT_CONV_MIN_K', 1)
+    assert life_launch.split_conv(3)
+    monkeypatch.setattr(life_launch, 'SPLIT_CONV', False)
+    assert not life_launch.split_conv(768)
 
 
 def test_launch_settings_apply_within_the_block_only():
     # read at every launch: the same LIFE launches 5 kernels forward with the convs split and 3
-    # fused, with no cache to clear in between
+    # fused, with no cache to clear in between (C = 12: split only from a width of at most 12)
     pytest.importorskip('triton')
     from mmlife.models.layers.life_autograd import life_fast_forward
     life, x = LIFE(12), torch.randn(1, 5, 12)
@@ -133,22 +147,26 @@ def test_launch_settings_apply_within_the_block_only():
             life_fast_forward(life, x, (2, 2), 1, None)
         return len(launches)
 
-    before = (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM)
-    with life_launch.launch_settings(SPLIT_CONV=True):
+    names = sorted(life_launch.SETTINGS)
+    before = [getattr(life_launch, n) for n in names]
+    with life_launch.launch_settings(SPLIT_CONV=True, SPLIT_CONV_MIN_K=12):
         assert forward_launches() == 5
         with life_launch.launch_settings(SPLIT_CONV=False, DW_PROGRAMS_PER_SM=7):
             assert forward_launches() == 3
             assert life_launch.DW_PROGRAMS_PER_SM == 7
         assert forward_launches() == 5
-    assert (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM) == before
+        with life_launch.launch_settings(SPLIT_CONV_MIN_K=13):
+            assert forward_launches() == 3
+    assert [getattr(life_launch, n) for n in names] == before
     with pytest.raises(ValueError, match='unknown launch setting'):
         with life_launch.launch_settings(SPLIT=False):
             pass
-    for bad in (dict(SPLIT_CONV=0), dict(DW_PROGRAMS_PER_SM=0), dict(DW_PROGRAMS_PER_SM=2.0)):
+    for bad in (dict(SPLIT_CONV=0), dict(DW_PROGRAMS_PER_SM=0), dict(DW_PROGRAMS_PER_SM=2.0),
+                dict(SPLIT_CONV_MIN_K=0)):
         with pytest.raises(ValueError, match='must be'):
             with life_launch.launch_settings(**bad):
                 pass
-    assert (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM) == before
+    assert [getattr(life_launch, n) for n in names] == before
 
 
 def test_unpack_grads_puts_every_gradient_in_its_place():

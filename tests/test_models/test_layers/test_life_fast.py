@@ -141,18 +141,22 @@ def test_fast_is_bitwise_deterministic(C, hw, E, B, amp):
             assert torch.equal(u, v), name
 
 
-@pytest.fixture(params=['tap-outer', 'fused-conv', 'col-tiles'])
+@pytest.fixture(params=['tap-outer', 'fused-conv', 'split-conv', 'col-tiles'])
 def kernel_option(request, monkeypatch):
     """A fast-path launch setting other than the default, with the launch plans made afresh
     before and after: the conv-gradient kernel's other loop order (``TAP_OUTER``: one tap at a
     time over a program's row tiles), each conv one fused launch (``SPLIT_CONV`` off: the conv
-    as the matmul's prologue), or output columns in tiles of 64 (``COL_TILES``)."""
+    as the matmul's prologue), each conv split in two at every width (``SPLIT_CONV_MIN_K`` 1;
+    by default only from 384 channels), or output columns in tiles of 64 (``COL_TILES``)."""
     if request.param == 'tap-outer':
         dw_config = life_launch.dw_config
         monkeypatch.setattr(life_launch, 'dw_config',
                             lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
     elif request.param == 'fused-conv':
         monkeypatch.setattr(life_launch, 'SPLIT_CONV', False)
+    elif request.param == 'split-conv':
+        monkeypatch.setattr(life_launch, 'SPLIT_CONV', True)
+        monkeypatch.setattr(life_launch, 'SPLIT_CONV_MIN_K', 1)
     else:
         gemm_config = life_launch.gemm_config
         monkeypatch.setattr(life_launch, 'gemm_config',
@@ -315,7 +319,7 @@ for C, ks, hw, E, use_mask, cfg in [
         # output columns in tiles of 16 (widths 42 and 39: three column tiles a launch)
         (40, (1, 3, 5), (9, 8), 1, True, 'fp32-cols')]:
     lf.clear_caches()
-    lf.SPLIT_CONV = cfg == 'fp32-split'
+    lf.SPLIT_CONV, lf.SPLIT_CONV_MIN_K = cfg == 'fp32-split', 1
     lf.gemm_config = float32_config if cfg != 'bf16' else (
         lambda K, N, KS, cd: float32_config(K, N, KS, torch.bfloat16))
     if cfg == 'fp32-cols':
@@ -401,6 +405,7 @@ def test_compiled_kernels_have_no_wgmma_race_and_no_atomics(C, amp, dtype, mask,
         monkeypatch.setattr(life_launch, 'dw_config',
                             lambda K, KS: dict(dw_config(K, KS), TAP_OUTER=True))
     monkeypatch.setattr(life_launch, 'SPLIT_CONV', variant == 'split')
+    monkeypatch.setattr(life_launch, 'SPLIT_CONV_MIN_K', 1)
     if variant == 'col-tiles':  # output columns in tiles of 128 (two a launch)
         gemm_config = life_launch.gemm_config
         monkeypatch.setattr(life_launch, 'gemm_config',
