@@ -13,8 +13,8 @@ warps, programs per SM: ``life_launch.DW_PROGRAMS_PER_SM``, loop order
 ``SPLIT_CONV_MIN_K`` 1, tiles of ``life_conv_kernel``) or fused, it runs LIFE forward +
 backward under bf16 autocast inside ``torch.profiler`` and prints the device time per call of
 each kernel (so host overhead and machine noise do not enter), next to ``nn.Linear(C, 3C)``'s.
-The first configuration is the default of ``life_launch.gemm_config`` / ``life_launch.dw_config``; change those to adopt a
-better one.
+The first configuration is the default of ``life_launch.gemm_config`` /
+``life_launch.dw_config``; change those to adopt a better one.
 """
 import argparse
 from collections import defaultdict
