@@ -3,12 +3,12 @@ direct launcher for cached compiled kernels.
 
 Host time matters on this path: a LIFE forward + backward is 3 + 5 kernel launches (5 + 7 where
 its conv launches are split, :func:`split_conv`), and a training step of a small ViT is bound by
-the host, not the GPU.
-So everything that depends only on the shapes (constexpr values, launch options, tile sizes, the
-grid) is computed once per shape and kept in :data:`_GEMM_CFG` / :data:`_DW_CFG` (launch plans),
-and after the first launch of a specialisation :class:`_Launcher` calls the compiled kernel
-directly instead of going through Triton's argument specialisation. :func:`clear_caches` drops
-them all (after changing :func:`gemm_config` / :func:`dw_config`, e.g. in a tile sweep).
+the host, not the GPU. So everything that depends only on the shapes (constexpr values, launch
+options, tile sizes, the grid) is computed once per shape and kept in :data:`_GEMM_CFG` /
+:data:`_DW_CFG` (launch plans), and after the first launch of a specialisation
+:class:`_Launcher` calls the compiled kernel directly instead of going through Triton's argument
+specialisation. :func:`clear_caches` drops them all (after changing :func:`gemm_config` /
+:func:`dw_config`, e.g. in a tile sweep).
 """
 import contextlib
 import os
@@ -65,6 +65,14 @@ def dw_config(K: int, KS: int) -> dict:
 SETTINGS = dict(SPLIT_CONV=bool, SPLIT_CONV_MIN_K=int, DW_PROGRAMS_PER_SM=int)
 
 
+def _kind(name: str) -> type:
+    """The type of the launch setting ``name``; a ``ValueError`` for an unknown name."""
+    kind = SETTINGS.get(name)
+    if kind is None:
+        raise ValueError(f'unknown launch setting {name!r}; known: {sorted(SETTINGS)}')
+    return kind
+
+
 def _need(kind: type) -> str:
     return 'a boolean (0, 1, true, false)' if kind is bool else 'an integer >= 1'
 
@@ -77,9 +85,7 @@ def parse_setting(name: str, text: str):
     Raises:
         ValueError: for a name not in :data:`SETTINGS` or a text that is not such a value.
     """
-    kind = SETTINGS.get(name)
-    if kind is None:
-        raise ValueError(f'unknown launch setting {name!r}; known: {sorted(SETTINGS)}')
+    kind = _kind(name)
     word = text.strip().lower()
     if kind is bool and word in ('0', '1', 'true', 'false'):
         return word in ('1', 'true')
@@ -132,17 +138,15 @@ DW_PROGRAMS_PER_SM = _from_env('DW_PROGRAMS_PER_SM', 3)
 def launch_settings(**values):
     """Within the block, the named module settings (:data:`SETTINGS`, e.g.
     ``launch_settings(SPLIT_CONV=False, DW_PROGRAMS_PER_SM=4)``) take these values; the old
-    ones come back after it. Both are read at every launch (no launch plan depends on them), so
+    ones come back after it. They are read at every launch (no launch plan depends on them), so
     a benchmark can alternate settings step by step in one process.
 
     Raises:
-        ValueError: for a name not in :data:`SETTINGS`, or a value of another type (or a
-            ``DW_PROGRAMS_PER_SM`` below 1).
+        ValueError: for a name not in :data:`SETTINGS`, or a value of another type (or
+            an integer setting below 1).
     """
     for name, value in values.items():
-        kind = SETTINGS.get(name)
-        if kind is None:
-            raise ValueError(f'unknown launch setting {name!r}; known: {sorted(SETTINGS)}')
+        kind = _kind(name)
         if type(value) is not kind or (kind is int and value < 1):
             raise ValueError(f'{name} must be {_need(kind)}, got {value!r}')
     old = {name: globals()[name] for name in values}
