@@ -124,11 +124,12 @@ def imagenette(arm):
     return {'Top 1 Accuracy': round(top1, 2)}, [f'{base}/train.log']
 
 
-def cond_detr(run, logs='cond_detr_pre'):
-    """Test VOC mAP (in %) of a Conditional DETR run (logs: its folder under docs/logs)."""
-    base = f'docs/logs/{logs}/{run}'
-    m_ap = test_log_metrics(osp.join(REPO, base, 'test.log'))['pascal_voc/mAP']
-    return {'mAP': round(100 * m_ap, 2)}, [f'{base}/train.log']
+def cond_detr(runs, logs='cond_detr_pre'):
+    """Test VOC mAP (in %) of Conditional DETR runs (a run's name or a list of names; logs: their
+    folder under docs/logs), mean over the runs."""
+    bases = [f'docs/logs/{logs}/{run}' for run in ([runs] if isinstance(runs, str) else runs)]
+    m_ap = [test_log_metrics(osp.join(REPO, b, 'test.log'))['pascal_voc/mAP'] for b in bases]
+    return {'mAP': round(100 * statistics.mean(m_ap), 2)}, [f'{b}/train.log' for b in bases]
 
 
 #: config name -> (how to read its results, the training budget where it differs from the config)
@@ -157,11 +158,13 @@ RUNS = {
     'linear_deit-tiny-life_imagenette-pre_1xb8-10k_camvid-352x480': (
         lambda: camvid_pre('deit-tiny-life'), '6k of 10k iterations, seed 0'),
     'conditional-detr_deit-tiny_encdec-linear_1xb16-50e_groceries-320x320': (
-        lambda: cond_detr('cond-groceries_deit-tiny_encdec-linear', 'cond_detr_random_20e'),
-        '20 of 50 epochs, 1 GPU x 32, lr 2e-4, seed 0'),
+        lambda: cond_detr([f'cond-groceries_deit-tiny_encdec-linear{s}'
+                           for s in ('', '_seed1', '_seed2')], 'cond_detr_random_20e'),
+        '20 of 50 epochs, 1 GPU x 32, lr 2e-4, mean of 3 seeds'),
     'conditional-detr_deit-tiny-life_encdec-life_1xb16-50e_groceries-320x320': (
-        lambda: cond_detr('cond-groceries_deit-tiny-life_encdec-life', 'cond_detr_random_20e'),
-        '20 of 50 epochs, 1 GPU x 32, lr 2e-4, seed 0'),
+        lambda: cond_detr([f'cond-groceries_deit-tiny-life_encdec-life{s}_qkv-linear'
+                           for s in ('', '_seed1', '_seed2')], 'cond_detr_random_20e'),
+        '20 of 50 epochs, 1 GPU x 32, lr 2e-4, mean of 3 seeds'),
     'conditional-detr_deit-tiny-imagenette-pre_encdec-linear_1xb16-50e_groceries-320x320': (
         lambda: cond_detr('cond-groceries_deit-tiny-imagenette-pre_encdec-linear',
                           'cond_detr_pre_25e'),

@@ -9,6 +9,8 @@ model = dict(
     backbone=dict(
         init_cfg=dict(
             _delete_=True, type='Pretrained',
-            checkpoint='pretrain/deit-tiny-life_imagenette_backbone.pth', prefix='backbone.')))
+            checkpoint='pretrain/deit-tiny-life_imagenette_backbone.pth', prefix='backbone.')),
+    # the pre-trained pair's results were measured with the encoder's LIFE at 'xavier'
+    encoder=dict(layer_cfg=dict(self_attn_cfg=dict(qkv_init='xavier'))))
 # a pre-trained backbone learns at DETR's x0.1
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
