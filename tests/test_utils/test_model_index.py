@@ -95,9 +95,10 @@ def test_results_agree_with_their_logs():
                                                   abs=0.01)
             assert metrics['mAP'] == pytest.approx(
                 100 * _test_line_value(tests[0], 'pascal_voc/mAP'), abs=0.01)
-        elif 'mAP' in metrics:  # Conditional DETR (Groceries, BCCD), in %
-            assert metrics['mAP'] == pytest.approx(
-                100 * _test_line_value(tests[0], 'pascal_voc/mAP'), abs=0.01)
+        elif 'mAP' in metrics:  # Conditional DETR (Groceries, BCCD), in %, mean of the seeds
+            assert len(tests) in (1, 3)
+            mean = statistics.mean(_test_line_value(t, 'pascal_voc/mAP') for t in tests)
+            assert metrics['mAP'] == pytest.approx(100 * mean, abs=0.01)
         elif osp.isfile(tests[0]):
             assert metrics['Top 1 Accuracy'] == pytest.approx(
                 _test_line_value(tests[0], 'accuracy/top1'), abs=0.005)
