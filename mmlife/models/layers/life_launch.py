@@ -94,8 +94,9 @@ def parse_setting(name: str, text: str):
     raise ValueError(f'{name} needs {_need(kind)}, got {text!r}')
 
 
-def _from_env(name: str, default):
-    text = os.environ.get(f'MMLIFE_LIFE_{name}')
+def _from_env(name: str, default, environ=os.environ):
+    """The launch setting ``name`` from ``MMLIFE_LIFE_<name>`` in ``environ``, else ``default``."""
+    text = environ.get(f'MMLIFE_LIFE_{name}')
     return default if text is None else parse_setting(name, text)
 
 

@@ -104,23 +104,29 @@ def test_dw_grad_programs_follow_the_programs_per_sm_knob(monkeypatch):
 
 def test_launch_settings_default_and_environment_overrides():
     # the defaults chosen by the H200 kernel sweep, and the knobs that restore the old ones
+    def setting(name, default, **env):
+        return life_launch._from_env(name, default, {f'MMLIFE_LIFE_{k}': v for k, v in env.items()})
+
+    assert setting('SPLIT_CONV', True) is True
+    assert setting('SPLIT_CONV', True, SPLIT_CONV='0') is False
+    assert setting('SPLIT_CONV', True, SPLIT_CONV='false', DW_PROGRAMS_PER_SM='4') is False
+    assert setting('DW_PROGRAMS_PER_SM', 3, SPLIT_CONV='0', DW_PROGRAMS_PER_SM='4') == 4
+    assert setting('SPLIT_CONV_MIN_K', 384, SPLIT_CONV_MIN_K='1') == 1
+    for name, bad in (('DW_PROGRAMS_PER_SM', '0'), ('SPLIT_CONV_MIN_K', '-1')):
+        with pytest.raises(ValueError, match=name):
+            setting(name, 3, **{name: bad})
+    # the module reads them at import: its defaults, and the environment in a fresh process
     code = ('from mmlife.models.layers import life_launch as L; '
             'print(L.SPLIT_CONV, L.DW_PROGRAMS_PER_SM, L.SPLIT_CONV_MIN_K)')
     env = {k: v for k, v in os.environ.items() if not k.startswith('MMLIFE_LIFE_')}
-
-    def settings(**extra):
-        out = subprocess.run([sys.executable, '-c', code], env=dict(env, **extra),
-                             capture_output=True, text=True, check=True)
-        return out.stdout.split()
-
-    assert settings() == ['True', '3', '384']
-    assert settings(MMLIFE_LIFE_SPLIT_CONV='0', MMLIFE_LIFE_DW_PROGRAMS_PER_SM='4') == [
-        'False', '4', '384']
-    assert settings(MMLIFE_LIFE_SPLIT_CONV='false') == ['False', '3', '384']
-    assert settings(MMLIFE_LIFE_SPLIT_CONV_MIN_K='1') == ['True', '3', '1']
-    for bad in (dict(MMLIFE_LIFE_DW_PROGRAMS_PER_SM='0'), dict(MMLIFE_LIFE_SPLIT_CONV_MIN_K='-1')):
-        with pytest.raises(subprocess.CalledProcessError):  # not a setting's value: import fails
-            settings(**bad)
+    if env == dict(os.environ):
+        assert (life_launch.SPLIT_CONV, life_launch.DW_PROGRAMS_PER_SM,
+                life_launch.SPLIT_CONV_MIN_K) == (True, 3, 384)
+    env.update(MMLIFE_LIFE_SPLIT_CONV='0', MMLIFE_LIFE_DW_PROGRAMS_PER_SM='4',
+               MMLIFE_LIFE_SPLIT_CONV_MIN_K='1')
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ['False', '4', '1']
 
 
 def test_split_conv_by_width(monkeypatch):
