@@ -122,8 +122,12 @@ def run_dense(model, task, image, args):
         return seg_dense_rollout(model, image, args.head_fusion, args.discard_ratio,
                                  args.max_classes, args.min_area)
     if task == 'det':
-        return det_dense_rollout(model, image, args.score_thr, args.head_fusion,
-                                 args.discard_ratio, args.max_classes, args.with_backbone)
+        res = det_dense_rollout(model, image, args.score_thr, args.head_fusion,
+                                args.discard_ratio, args.max_classes, args.with_backbone)
+        if not res.class_ids:
+            print(f'note: {image}: no detection with score >= {args.score_thr} (--score-thr): '
+                  'global attention only')
+        return res
     raise SystemExit('this is a classification config: use '
                      'tools/visualization/attention_rollout.py')
 

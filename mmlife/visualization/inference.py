@@ -403,6 +403,10 @@ def det_dense_rollout(model, image, score_thr: float = 0.5, head_fusion: str = '
             encoder's grid (e.g. DeiT + a 1x1 ChannelMapper): ``R = R_encoder @ P`` with ``P``
             the backbone roll-out between patch tokens, rows renormalised (what flowed through
             the cls token is dropped). Defaults to False (encoder only).
+
+    Returns:
+        DenseRolloutResult: with no class maps (``class_ids`` empty) when no detection scores
+        ``score_thr`` or more; the global map does not depend on the threshold.
     """
     from mmdet.apis import inference_detector
 
@@ -451,16 +455,17 @@ def det_dense_rollout(model, image, score_thr: float = 0.5, head_fusion: str = '
             class_ids.append(int(labels[i]))
     if max_classes is not None:
         class_ids = class_ids[:max_classes]
-    if not class_ids:
-        raise ValueError(f'no detection with score >= {score_thr}: nothing to explain '
-                         '(lower --score-thr)')
-    # boxes: original pixels -> network input pixels
-    sx, sy = (meta.get('scale_factor') or (img_hw[1] / ori_hw[1], img_hw[0] / ori_hw[0]))[:2]
-    boxes_in = boxes * torch.tensor([sx, sy, sx, sy])
-    box_masks = boxes_to_masks(boxes_in, canvas_hw)
-    masks = torch.stack([box_masks[labels == c].amax(dim=0) for c in class_ids])
     stride = probe.stride(grid_module)
-    weights = masks_to_token_weights(masks, grid_hw, stride)
+    if class_ids:
+        # boxes: original pixels -> network input pixels
+        sx, sy = (meta.get('scale_factor') or
+                  (img_hw[1] / ori_hw[1], img_hw[0] / ori_hw[0]))[:2]
+        boxes_in = boxes * torch.tensor([sx, sy, sx, sy])
+        box_masks = boxes_to_masks(boxes_in, canvas_hw)
+        masks = torch.stack([box_masks[labels == c].amax(dim=0) for c in class_ids])
+        weights = masks_to_token_weights(masks, grid_hw, stride)
+    else:  # no detection scores score_thr: the global map only
+        weights = torch.zeros(0, grid_hw[0] * grid_hw[1])
     if probe.key_padding_mask is not None:
         valid = ~probe.key_padding_mask[0].bool().reshape(-1).cpu()
     else:

@@ -154,5 +154,8 @@ def test_det_dense_rollout(tiny):
     assert res.grid_hw == (4, 5)  # 120x144 input, stride 32, rounded up
     assert res.class_maps.shape == (len(expected), 40, 48)
     assert np.isfinite(res.class_maps).all()
-    with pytest.raises(ValueError, match='no detection'):
-        det_dense_rollout(model, image, score_thr=1.01)
+    # nothing scores the threshold: no class maps, the same global map
+    empty = det_dense_rollout(model, image, score_thr=1.01)
+    assert empty.class_ids == [] and empty.class_names == [] and len(empty.boxes) == 0
+    assert empty.class_maps.shape == (0, 40, 48)
+    np.testing.assert_allclose(empty.global_map, res.global_map, rtol=1e-6, atol=1e-7)

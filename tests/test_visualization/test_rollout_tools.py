@@ -80,6 +80,16 @@ def test_compare_rollout_dense(tiny, tmp_path, task):
     assert w > 1.5 * h  # two rows of at least 4 panels
 
 
+def test_compare_rollout_detectors_without_detections(tiny, tmp_path, capsys):
+    written = compare_rollout_main(
+        [*tiny['det'], *tiny['det_life'], tiny['images'][1], '--out', str(tmp_path),
+         '--device', 'cpu', '--score-thr', '1.01'])
+    assert written == [str(tmp_path / 'images_img1_compare.png')]
+    assert capsys.readouterr().out.count('global attention only') == 2  # a note per model
+    h, w, _ = read_png(written[0]).shape
+    assert w < 1.5 * h  # two rows of input | prediction | global attention, no class map
+
+
 def test_same_file_names_in_different_folders_get_distinct_figures(tiny, tmp_path, capsys):
     img = read_png(tiny['images'][0])
     inputs = []
