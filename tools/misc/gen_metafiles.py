@@ -101,10 +101,17 @@ def cifar_cnn(run):
                                                 f'{base}/train_part2.log']
 
 
+def mean_test_metric(runs, key, scale=1):
+    """``key`` of the test logs of runs (their folders under the repo), mean over the runs
+    times ``scale``, rounded to 2 decimals; and the runs' training logs."""
+    values = [test_log_metrics(osp.join(REPO, r, 'test.log'))[key] for r in runs]
+    return round(scale * statistics.mean(values), 2), [f'{r}/train.log' for r in runs]
+
+
 def mean_miou(runs):
     """Test mIoU of CamVid runs (their folders under the repo), mean over the runs."""
-    miou = [test_log_metrics(osp.join(REPO, r, 'test.log'))['mIoU'] for r in runs]
-    return {'mIoU': round(statistics.mean(miou), 2)}, [f'{r}/train.log' for r in runs]
+    miou, logs = mean_test_metric(runs, 'mIoU')
+    return {'mIoU': miou}, logs
 
 
 def camvid(arm):
@@ -128,8 +135,8 @@ def cond_detr(runs, logs='cond_detr_pre'):
     """Test VOC mAP (in %) of Conditional DETR runs (a run's name or a list of names; logs: their
     folder under docs/logs), mean over the runs."""
     bases = [f'docs/logs/{logs}/{run}' for run in ([runs] if isinstance(runs, str) else runs)]
-    m_ap = [test_log_metrics(osp.join(REPO, b, 'test.log'))['pascal_voc/mAP'] for b in bases]
-    return {'mAP': round(100 * statistics.mean(m_ap), 2)}, [f'{b}/train.log' for b in bases]
+    m_ap, train_logs = mean_test_metric(bases, 'pascal_voc/mAP', scale=100)
+    return {'mAP': m_ap}, train_logs
 
 
 #: config name -> (how to read its results, the training budget where it differs from the config)
