@@ -77,6 +77,11 @@ def _need(kind: type) -> str:
     return 'a boolean (0, 1, true, false)' if kind is bool else 'an integer >= 1'
 
 
+def _valid(kind: type, value) -> bool:
+    """Whether ``value`` is a value of a setting of type ``kind`` (integers from 1)."""
+    return type(value) is kind and (kind is not int or value >= 1)
+
+
 def parse_setting(name: str, text: str):
     """The value of the launch setting ``name`` (:data:`SETTINGS`) written as ``text``
     (an environment variable, a command-line option): booleans as 0, 1, true or false,
@@ -87,11 +92,13 @@ def parse_setting(name: str, text: str):
     """
     kind = _kind(name)
     word = text.strip().lower()
-    if kind is bool and word in ('0', '1', 'true', 'false'):
-        return word in ('1', 'true')
-    if kind is int and word.isdigit() and int(word) >= 1:
-        return int(word)
-    raise ValueError(f'{name} needs {_need(kind)}, got {text!r}')
+    if kind is bool:
+        value = {'0': False, '1': True, 'false': False, 'true': True}.get(word)
+    else:
+        value = int(word) if word.isdigit() else None
+    if not _valid(kind, value):
+        raise ValueError(f'{name} needs {_need(kind)}, got {text!r}')
+    return value
 
 
 def _from_env(name: str, default, environ=os.environ):
@@ -148,7 +155,7 @@ def launch_settings(**values):
     """
     for name, value in values.items():
         kind = _kind(name)
-        if type(value) is not kind or (kind is int and value < 1):
+        if not _valid(kind, value):
             raise ValueError(f'{name} must be {_need(kind)}, got {value!r}')
     old = {name: globals()[name] for name in values}
     globals().update(values)
