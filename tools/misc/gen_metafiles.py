@@ -172,6 +172,11 @@ RUNS = {
         lambda: cond_detr([f'cond-groceries_deit-tiny-life_encdec-life{s}_qkv-linear'
                            for s in ('', '_seed1', '_seed2')], 'cond_detr_random_20e'),
         '20 of 50 epochs, 1 GPU x 32, lr 2e-4, mean of 3 seeds'),
+    **{f'conditional-detr_{variant}_1xb16-50e_groceries-320x320': (
+        lambda variant=variant: cond_detr(f'cond-groceries_{variant}', 'cond_detr_random_20e'),
+        '20 of 50 epochs, 1 GPU x 32, lr 2e-4, seed 0')
+       for variant in ('deit-tiny_encdec', 'deit-tiny_encdec-life', 'deit-tiny-life_encdec',
+                       'deit-tiny-life_encdec-linear')},
     'conditional-detr_deit-tiny-imagenette-pre_encdec-linear_1xb16-50e_groceries-320x320': (
         lambda: cond_detr('cond-groceries_deit-tiny-imagenette-pre_encdec-linear',
                           'cond_detr_pre_25e'),
