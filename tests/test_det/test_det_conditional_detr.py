@@ -141,3 +141,38 @@ def test_sigmoid_classifier_starts_at_the_prior():
     model = _build(_small_cfg())
     torch.testing.assert_close(torch.sigmoid(model.bbox_head.fc_cls.bias),
                                torch.full((25, ), 0.01))
+
+
+def test_a_groceries_detector_initialises_a_bccd_one(tmp_path):
+    """Detection pre-training, as `tools/train.py BCCD_CONFIG --cfg-options load_from=GROCERIES_CKPT`
+    does it (mmengine's non-strict load): the BCCD detector takes every weight of the Groceries
+    one but its classifier (25 classes there, 3 here), which keeps its own initialisation, and
+    the backbone's position embedding, which mmpretrain resizes to the BCCD grid."""
+    from mmengine.runner import load_checkpoint
+    from mmpretrain.models.utils import resize_pos_embed
+    groceries = _build(_small_cfg(osp.join(
+        CONFIG_DIR, 'conditional-detr_deit-tiny-life-imagenette-pre_encdec-life_'
+        '1xb16-50e_groceries-320x320.py')))
+    bccd_cfg = _small_cfg(osp.join(
+        CONFIG_DIR, 'conditional-detr_deit-tiny-life-imagenette-pre_encdec-life_'
+        '1xb32-300e_bccd-512x512.py'))
+    bccd_cfg.backbone.img_size = 96  # a 6 x 6 grid against Groceries' 4 x 4
+    bccd = _build(bccd_cfg)
+    classifier = {k: v.clone() for k, v in bccd.bbox_head.fc_cls.state_dict().items()}
+    torch.save({'state_dict': groceries.state_dict(), 'meta': {}}, tmp_path / 'groceries.pth')
+    load_checkpoint(bccd, str(tmp_path / 'groceries.pth'), map_location='cpu', strict=False)
+
+    src, dst = groceries.state_dict(), bccd.state_dict()
+    assert src.keys() == dst.keys()
+    taken = {k for k in dst if src[k].shape == dst[k].shape and torch.equal(src[k], dst[k])}
+    assert set(dst) - taken == {'bbox_head.fc_cls.weight', 'bbox_head.fc_cls.bias',
+                                'backbone.pos_embed'}
+    assert any('life' in k for k in taken)  # the LIFE layers of backbone and encoder came along
+    assert bccd.bbox_head.fc_cls.weight.shape[0] == 3
+    for k, v in bccd.bbox_head.fc_cls.state_dict().items():
+        assert torch.equal(v, classifier[k])
+    backbone = bccd.backbone
+    expected = resize_pos_embed(src['backbone.pos_embed'], (4, 4), (6, 6),
+                                mode=backbone.interpolate_mode,
+                                num_extra_tokens=backbone.num_extra_tokens)
+    torch.testing.assert_close(dst['backbone.pos_embed'], expected)

@@ -67,3 +67,36 @@ def test_cifar_arms_start_the_configs_of_their_recipe(tmp_path):
             assert why in str(err)
         else:
             raise AssertionError(f'{arm} with CIFAR_RECIPE={recipe} was started')
+
+
+def test_bccd_from_the_groceries_detectors_loads_each_arms_last_checkpoint(tmp_path):
+    """`start cond-bccd-detpre` (PY=true: nothing trains) starts the batch-32 BCCD pair with
+    load_from the last checkpoint of the same arm's Groceries run, and refuses to start without
+    it. The script runs from a copy of it, beside stand-ins for the Imagenette backbones."""
+    import shutil
+    root = tmp_path / 'repo'
+    (root / 'tools' / 'dev').mkdir(parents=True)
+    shutil.copy('tools/dev/real_data.sh', root / 'tools' / 'dev')
+    (root / 'pretrain').mkdir()
+    for arm in ('deit-tiny', 'deit-tiny-life'):
+        (root / 'pretrain' / f'{arm}_imagenette_backbone.pth').touch()
+    runs = tmp_path / 'runs'
+    script = str(root / 'tools' / 'dev' / 'real_data.sh')
+    env = dict(RUNS=str(runs), PY='true')
+    try:
+        run_tool([script, 'start', 'cond-bccd-detpre'], env=env)
+    except AssertionError as err:
+        assert 'start cond-groceries-pre first' in str(err)
+    else:
+        raise AssertionError('started without the Groceries checkpoints')
+    arms = ('deit-tiny-imagenette-pre_encdec-linear', 'deit-tiny-life-imagenette-pre_encdec-life')
+    for arm in arms:
+        src = runs / f'cond-groceries_{arm}'
+        src.mkdir(parents=True)
+        (src / 'last_checkpoint').write_text(f'{src}/epoch_12.pth')
+    run_tool([script, 'start', 'cond-bccd-detpre'], env=env)
+    for arm in arms:
+        words = (runs / f'cond-bccd-detpre_{arm}' / 'command.txt').read_text().split()
+        assert words[2] == (f'configs/detection/conditional_detr/conditional-detr_{arm}_'
+                            '1xb32-300e_bccd-512x512.py')
+        assert words[-1] == f'load_from={runs}/cond-groceries_{arm}/epoch_12.pth'

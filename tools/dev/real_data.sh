@@ -16,6 +16,8 @@
 #   tools/dev/real_data.sh start cond-groceries cond-groceries-pre cond-bccd-pre   # the same
 #                                           # pairs with Conditional DETR (configs/detection/conditional_detr)
 #   tools/dev/real_data.sh start cond-bccd-pre-b32  # the BCCD pair with the batch-32 recipe
+#   tools/dev/real_data.sh start cond-bccd-detpre   # the same, each arm initialised from the last
+#                                           # checkpoint of its cond-groceries-pre run (load_from)
 #   tools/dev/real_data.sh wait SECONDS     # progress until all runs end or SECONDS pass
 #   tools/dev/real_data.sh test             # tools/test.py on each run's last checkpoint
 #   tools/dev/real_data.sh spread           # det_feature_spread.py on each detection run's last
@@ -280,13 +282,24 @@ start)
                     param_scheduler.0.end="$epochs" "param_scheduler.0.milestones=[$((epochs * 2 / 3))]" \
                     default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
             done ;;
-        cond-groceries|cond-groceries-pre|cond-bccd-pre|cond-bccd-pre-b32)
+        cond-groceries|cond-groceries-pre|cond-bccd-pre|cond-bccd-pre-b32|cond-bccd-detpre)
             # Conditional DETR: DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE
-            # (cond-bccd-pre-b32: the BCCD pair with the batch-32 recipe, runs cond-bccd-b32_*)
-            b32=; [ "$task" = cond-bccd-pre-b32 ] && { b32=-b32; task=cond-bccd-pre; }
+            # (cond-bccd-pre-b32: the BCCD pair with the batch-32 recipe, runs cond-bccd-b32_*;
+            # cond-bccd-detpre: the same from the Groceries detectors, runs cond-bccd-detpre_*)
+            b32=; from_groceries=
+            [ "$task" = cond-bccd-pre-b32 ] && { b32=-b32; task=cond-bccd-pre; }
+            [ "$task" = cond-bccd-detpre ] && { b32=-detpre; from_groceries=1; task=cond-bccd-pre; }
             pre=; [ "${task%-pre}" = "$task" ] || { have_pretrain || exit 1; pre=-imagenette-pre; }
             for arm in ${COND_ARMS:-deit-tiny_encdec-linear deit-tiny-life_encdec-life}; do
                 arm=${arm/_/$pre\_}
+                load=()
+                if [ -n "$from_groceries" ]; then
+                    # mmengine loads it non-strict: all but the 25-class classifier
+                    src=$RUNS/cond-groceries_$arm$SUFFIX
+                    [ -f "$src/last_checkpoint" ] || { echo "no checkpoint in $src:" \
+                        "start cond-groceries-pre first"; exit 1; }
+                    load=("load_from=$(cat "$src/last_checkpoint")")
+                fi
                 if [ -n "$b32" ]; then
                     epochs=$COND_BCCD_B32_EPOCHS val=25 schedule=1xb32-300e_bccd-512x512
                 elif [ "${task#cond-bccd}" != "$task" ]; then
@@ -299,7 +312,7 @@ start)
                     "configs/detection/conditional_detr/conditional-detr_${arm}_${schedule}.py" \
                     --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval="$val" \
                     param_scheduler.0.end="$epochs" "param_scheduler.0.milestones=[$((epochs * 2 / 3))]" \
-                    default_hooks.checkpoint.interval=10 randomness.seed="$SEED"
+                    default_hooks.checkpoint.interval=10 randomness.seed="$SEED" "${load[@]}"
             done ;;
         camvid-pre)
             have_pretrain || exit 1
