@@ -54,7 +54,8 @@
 # CIFAR_RECIPE (deit: the configs' DeiT recipe; official: the *-official_cifar10.py configs, with
 # repeated augmentation and EMA). RESUME=1: every run started resumes from the last checkpoint in
 # its work dir (tools/train.py --resume; written to command.txt as a second line).
-# RUN_GLOB (cifar10_*): the runs pack-resume packs; PART_MB (15). MAX_RUNS: `start` launches a
+# RUN_GLOB: the runs that stop and pack-resume act on (cifar10_*), and test and spread (all);
+# PART_MB (15). MAX_RUNS: `start` launches a
 # run only while fewer training runs are alive, waiting for one to end otherwise (a queue: run
 # `start` itself in the background, e.g. under setsid, when it has to wait).
 set -uo pipefail
@@ -381,7 +382,7 @@ pretrain)
         $PY "${cmd[@]}" || exit 1
     done ;;
 test)
-    for dir in "$RUNS"/*/; do
+    for dir in "$RUNS"/${RUN_GLOB:-*}/; do
         name=$(basename "$dir")
         ckpt=$(cat "$dir/last_checkpoint" 2>/dev/null) || { echo "$name: no checkpoint"; continue; }
         config=$(config_of "$dir")
@@ -395,7 +396,7 @@ test)
 spread)
     # how much the tokens of each trained detector differ, stage by stage (4 val images; the
     # table says whether the encoder's memory and the decoder's queries still carry the image)
-    for dir in "$RUNS"/*/; do
+    for dir in "$RUNS"/${RUN_GLOB:-*}/; do
         name=$(basename "$dir")
         config=$(config_of "$dir")
         [ "${config#configs/detection/}" != "$config" ] || continue
