@@ -287,21 +287,24 @@ start)
             # Conditional DETR: DeiT-T + EncDec-Linear against DeiT-T-LIFE + EncDec-LIFE
             # (cond-bccd-pre-b32: the BCCD pair with the batch-32 recipe, runs cond-bccd-b32_*;
             # cond-bccd-detpre: the same from the Groceries detectors, runs cond-bccd-detpre_*)
-            b32=; from_groceries=
-            [ "$task" = cond-bccd-pre-b32 ] && { b32=-b32; task=cond-bccd-pre; }
-            [ "$task" = cond-bccd-detpre ] && { b32=-detpre; from_groceries=1; task=cond-bccd-pre; }
+            # tag: part of the run names; both BCCD tasks that set it use the batch-32 recipe
+            tag=
+            case $task in
+                cond-bccd-pre-b32) tag=-b32; task=cond-bccd-pre ;;
+                cond-bccd-detpre) tag=-detpre; task=cond-bccd-pre ;;
+            esac
             pre=; [ "${task%-pre}" = "$task" ] || { have_pretrain || exit 1; pre=-imagenette-pre; }
             for arm in ${COND_ARMS:-deit-tiny_encdec-linear deit-tiny-life_encdec-life}; do
                 arm=${arm/_/$pre\_}
                 load=()
-                if [ -n "$from_groceries" ]; then
+                if [ "$tag" = -detpre ]; then
                     # mmengine loads it non-strict: all but the 25-class classifier
                     src=$RUNS/cond-groceries_$arm$SUFFIX
                     [ -f "$src/last_checkpoint" ] || { echo "no checkpoint in $src:" \
                         "start cond-groceries-pre first"; exit 1; }
                     load=("load_from=$(cat "$src/last_checkpoint")")
                 fi
-                if [ -n "$b32" ]; then
+                if [ -n "$tag" ]; then
                     epochs=$COND_BCCD_B32_EPOCHS val=25 schedule=1xb32-300e_bccd-512x512
                 elif [ "${task#cond-bccd}" != "$task" ]; then
                     epochs=$COND_BCCD_EPOCHS val=10 schedule=1xb4-100e_bccd-512x512
@@ -309,7 +312,7 @@ start)
                     epochs=$COND_GROCERIES_EPOCHS val=${GROCERIES_VAL:-5}
                     schedule=1xb16-50e_groceries-320x320
                 fi
-                launch "${task%-pre}${b32}_$arm$SUFFIX" \
+                launch "${task%-pre}${tag}_$arm$SUFFIX" \
                     "configs/detection/conditional_detr/conditional-detr_${arm}_${schedule}.py" \
                     --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval="$val" \
                     param_scheduler.0.end="$epochs" "param_scheduler.0.milestones=[$((epochs * 2 / 3))]" \
