@@ -48,9 +48,23 @@ def _hint(missing: List[str], unexpected: List[str], mismatched) -> str:
     return ''
 
 
+def as_loaded(model: torch.nn.Module, state: dict) -> dict:
+    """``state`` as ``model.load_state_dict`` sees it after the model's own load hooks, as a new
+    dict (``state`` is left as it is). mmpretrain's vision transformers, for one, resize a position
+    embedding of another token grid in such a hook, so that it is no mismatch."""
+    state = dict(state)
+    for name, module in model.named_modules():
+        for hook in module._load_state_dict_pre_hooks.values():
+            # the arguments torch's Module._load_from_state_dict gives them
+            hook(state, f'{name}.' if name else '', {}, False, [], [], [])
+    return state
+
+
 def compare_state_dicts(model: torch.nn.Module, state: dict
                         ) -> Tuple[List[str], List[str], List[Tuple[str, tuple, tuple]]]:
-    """Missing keys, unexpected keys and ``(key, checkpoint shape, model shape)`` mismatches."""
+    """Missing keys, unexpected keys and ``(key, checkpoint shape, model shape)`` mismatches,
+    after the model's load hooks (:func:`as_loaded`)."""
+    state = as_loaded(model, state)
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))

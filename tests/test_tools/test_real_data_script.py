@@ -100,3 +100,5 @@ def test_bccd_from_the_groceries_detectors_loads_each_arms_last_checkpoint(tmp_p
         assert words[2] == (f'configs/detection/conditional_detr/conditional-detr_{arm}_'
                             '1xb32-300e_bccd-512x512.py')
         assert words[-1] == f'load_from={runs}/cond-groceries_{arm}/epoch_12.pth'
+        # the classifier (25 classes there, 3 here) keeps its initialisation
+        assert words[5:7] == ['--allow-partial', '--cfg-options']

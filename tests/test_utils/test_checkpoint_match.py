@@ -64,6 +64,20 @@ def test_patch16_checkpoint_in_patch8_model(tmp_path, logger):
         check_checkpoint(p8, save(p16, tmp_path / 'p16.pth'), logger=logger[0])
 
 
+def test_position_embedding_of_another_grid_is_resized_not_refused(tmp_path, logger):
+    """mmpretrain's ViT resizes a position embedding of another grid when it loads one (a load
+    hook), so the check does not count it; the checkpoint itself is left as it is."""
+    from mmlife.utils.checkpoint_match import as_loaded
+    small, large = vit(img_size=16), vit(img_size=24)  # 4 x 4 and 6 x 6 patches
+    check_checkpoint(large, save(small, tmp_path / 'small.pth'), logger=logger[0])
+    assert logger[1][-1][0] == 'INFO' and 'match the model' in logger[1][-1][1]
+    state = small.state_dict()
+    loaded = as_loaded(large, state)
+    assert state['backbone.pos_embed'].shape == (1, 17, 24)
+    assert loaded['backbone.pos_embed'].shape == (1, 37, 24)
+    torch.testing.assert_close(loaded['backbone.pos_embed'][:, 0], state['backbone.pos_embed'][:, 0])
+
+
 def test_allow_partial_logs_a_warning(tmp_path, logger):
     life, plain = vit(True), vit(False)
     check_checkpoint(plain, save(life, tmp_path / 'life.pth'), allow_partial=True,

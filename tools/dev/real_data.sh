@@ -296,13 +296,14 @@ start)
             pre=; [ "${task%-pre}" = "$task" ] || { have_pretrain || exit 1; pre=-imagenette-pre; }
             for arm in ${COND_ARMS:-deit-tiny_encdec-linear deit-tiny-life_encdec-life}; do
                 arm=${arm/_/$pre\_}
-                load=()
+                load=() partial=()
                 if [ "$tag" = -detpre ]; then
-                    # mmengine loads it non-strict: all but the 25-class classifier
+                    # all but the 25-class classifier fits (--allow-partial: that one keeps
+                    # its initialisation; mmpretrain resizes the position embedding)
                     src=$RUNS/cond-groceries_$arm$SUFFIX
                     [ -f "$src/last_checkpoint" ] || { echo "no checkpoint in $src:" \
                         "start cond-groceries-pre first"; exit 1; }
-                    load=("load_from=$(cat "$src/last_checkpoint")")
+                    load=("load_from=$(cat "$src/last_checkpoint")") partial=(--allow-partial)
                 fi
                 if [ -n "$tag" ]; then
                     epochs=$COND_BCCD_B32_EPOCHS val=25 schedule=1xb32-300e_bccd-512x512
@@ -314,7 +315,7 @@ start)
                 fi
                 launch "${task%-pre}${tag}_$arm$SUFFIX" \
                     "configs/detection/conditional_detr/conditional-detr_${arm}_${schedule}.py" \
-                    --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval="$val" \
+                    "${partial[@]}" --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval="$val" \
                     param_scheduler.0.end="$epochs" "param_scheduler.0.milestones=[$((epochs * 2 / 3))]" \
                     default_hooks.checkpoint.interval=10 randomness.seed="$SEED" "${load[@]}"
             done ;;
