@@ -163,8 +163,8 @@ def backbone_files(tmp_path_factory):
 def test_the_new_configs():
     names = [osp.basename(p) for p in NEW_CONFIGS]
     # DETR: 6 Groceries random init, 2 x 2 Imagenette-pre-trained; Conditional DETR: 6 Groceries
-    # random init, 3 Imagenette-pre-trained pairs
-    assert len(names) == 22, names
+    # random init, 4 Imagenette-pre-trained pairs, the BCCD pair from the Groceries detectors
+    assert len(names) == 26, names
 
 
 @pytest.mark.parametrize('path', NEW_CONFIGS, ids=osp.basename)
@@ -173,7 +173,7 @@ def test_one_training_step(path, roots, backbone_files):
     from mmengine.optim import build_optim_wrapper
     cfg = small(load_config(path))
     init_default_scope('mmdet')
-    groceries = 'groceries' in path
+    groceries = path.endswith('_groceries-320x320.py')  # (not the BCCD -groceries-pre ones)
     root = roots['groceries' if groceries else 'bccd']
     dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=root))
     np.random.seed(0)
@@ -181,7 +181,8 @@ def test_one_training_step(path, roots, backbone_files):
     batch = build_collate(cfg.train_dataloader)([dataset[0], dataset[1]])
     assert batch['inputs'].shape == (2, 3, SIZE, SIZE)
 
-    pretrained = '-imagenette-pre' in path
+    # the -groceries-pre configs' backbone starts from Imagenette too, under their load_from
+    pretrained = '-imagenette-pre' in path or '-groceries-pre' in path
     if pretrained:
         cfg.model.backbone.init_cfg.checkpoint = backbone_files[cfg.model.backbone.use_life]
     torch.manual_seed(0)
@@ -212,7 +213,9 @@ def test_stacked_batches_preprocess_like_lists(roots):
     """The train loaders stack each batch in the worker (stack_collate); the data preprocessor
     then gives exactly what it gives for mmdet's default lists (pseudo_collate)."""
     from mmdet.registry import DATASETS, MODELS
-    cfg = small(load_config(NEW_CONFIGS[0]))
+    cfg = small(load_config(osp.join(
+        CONDITIONAL_DIR,
+        'conditional-detr_deit-tiny-imagenette-pre_encdec-linear_1xb16-50e_groceries-320x320.py')))
     init_default_scope('mmdet')
     assert cfg.train_dataloader.collate_fn == dict(type='stack_collate')
     dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=roots['groceries']))

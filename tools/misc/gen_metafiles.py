@@ -191,6 +191,18 @@ RUNS = {
     'conditional-detr_deit-tiny-life-imagenette-pre_encdec-life_1xb4-100e_bccd-512x512': (
         lambda: cond_detr('cond-bccd_deit-tiny-life-imagenette-pre_encdec-life'),
         '90 of 100 epochs (stopped), seed 0'),
+    **{f'conditional-detr_{arm}_1xb32-10e_groceries-320x320': (
+        lambda arm=arm: cond_detr(f'cond-groceries_{arm}', 'cond_detr_detpre'), '10 epochs, seed 0')
+       for arm in ('deit-tiny-imagenette-pre_encdec-linear',
+                   'deit-tiny-life-imagenette-pre_encdec-life')},
+    'conditional-detr_deit-tiny-groceries-pre_encdec-linear_1xb32-100e_bccd-512x512': (
+        lambda: cond_detr('cond-bccd-detpre_deit-tiny-imagenette-pre_encdec-linear',
+                          'cond_detr_detpre'),
+        '90 of 100 epochs (stopped), seed 0'),
+    'conditional-detr_deit-tiny-life-groceries-pre_encdec-life_1xb32-100e_bccd-512x512': (
+        lambda: cond_detr('cond-bccd-detpre_deit-tiny-life-imagenette-pre_encdec-life',
+                          'cond_detr_detpre'),
+        '70 of 100 epochs (stopped), seed 0'),
     'deit-tiny_p16_8xb64_imagenette': (lambda: imagenette('deit-tiny'), '1 GPU x 256'),
     'deit-tiny-life_p16_8xb64_imagenette': (lambda: imagenette('deit-tiny-life'), '1 GPU x 256'),
 }
