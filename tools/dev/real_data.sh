@@ -315,7 +315,8 @@ start)
                 fi
                 launch "${task%-pre}${tag}_$arm$SUFFIX" \
                     "configs/detection/conditional_detr/conditional-detr_${arm}_${schedule}.py" \
-                    "${partial[@]}" --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval="$val" \
+                    "${partial[@]}" \
+                    --cfg-options train_cfg.max_epochs="$epochs" train_cfg.val_interval="$val" \
                     param_scheduler.0.end="$epochs" "param_scheduler.0.milestones=[$((epochs * 2 / 3))]" \
                     default_hooks.checkpoint.interval=10 randomness.seed="$SEED" "${load[@]}"
             done ;;
