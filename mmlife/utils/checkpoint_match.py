@@ -51,7 +51,8 @@ def _hint(missing: List[str], unexpected: List[str], mismatched) -> str:
 def as_loaded(model: torch.nn.Module, state: dict) -> dict:
     """``state`` as ``model.load_state_dict`` sees it after the model's own load hooks, as a new
     dict (``state`` is left as it is). mmpretrain's vision transformers, for one, resize a position
-    embedding of another token grid in such a hook, so that it is no mismatch."""
+    embedding of another token grid in such a hook, so that it is no mismatch, and its SwinV2
+    drops the buffers it rebuilds itself (relative position tables)."""
     state = dict(state)
     for name, module in model.named_modules():
         for hook in module._load_state_dict_pre_hooks.values():
@@ -63,10 +64,11 @@ def as_loaded(model: torch.nn.Module, state: dict) -> dict:
 def compare_state_dicts(model: torch.nn.Module, state: dict
                         ) -> Tuple[List[str], List[str], List[Tuple[str, tuple, tuple]]]:
     """Missing keys, unexpected keys and ``(key, checkpoint shape, model shape)`` mismatches,
-    after the model's load hooks (:func:`as_loaded`)."""
-    state = as_loaded(model, state)
+    after the model's load hooks (:func:`as_loaded`); what a hook drops on purpose is not
+    missing."""
+    given, state = set(state), as_loaded(model, state)
     own = model.state_dict()
-    missing = sorted(set(own) - set(state))
+    missing = sorted(set(own) - set(state) - given)
     unexpected = sorted(set(state) - set(own))
     mismatched = [(k, tuple(state[k].shape), tuple(own[k].shape)) for k in sorted(own)
                   if k in state and torch.is_tensor(state[k]) and state[k].shape != own[k].shape]

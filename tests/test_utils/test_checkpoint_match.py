@@ -79,6 +79,29 @@ def test_position_embedding_of_another_grid_is_resized_not_refused(tmp_path, log
     torch.testing.assert_close(*cls_token)
 
 
+def test_a_key_that_the_models_load_hook_drops_is_not_missing(tmp_path, logger):
+    """SwinV2 (mmpretrain) drops the relative position tables from every state dict it loads and
+    keeps the ones it built; its own checkpoint matches it."""
+    from mmlife.utils.checkpoint_match import compare_state_dicts
+
+    class Rebuilt(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 2)
+            self.register_buffer('table', torch.arange(4.))
+            self._register_load_state_dict_pre_hook(self.drop_table)
+
+        def drop_table(self, state_dict, prefix, *args):
+            state_dict.pop(prefix + 'table', None)
+
+    model = torch.nn.Sequential(Rebuilt())
+    assert compare_state_dicts(model, model.state_dict()) == ([], [], [])
+    check_checkpoint(model, save(model, tmp_path / 'own.pth'), logger=logger[0])
+    assert logger[1][-1][0] == 'INFO'
+    without_linear = {k: v for k, v in model.state_dict().items() if 'linear' not in k}
+    assert compare_state_dicts(model, without_linear)[0] == ['0.linear.bias', '0.linear.weight']
+
+
 def test_allow_partial_logs_a_warning(tmp_path, logger):
     life, plain = vit(True), vit(False)
     check_checkpoint(plain, save(life, tmp_path / 'life.pth'), allow_partial=True,
