@@ -186,8 +186,11 @@ setup)
     mkdir -p /tmp/site/transformers-0.0.0.dist-info
     printf 'Metadata-Version: 2.1\nName: transformers\nVersion: 0.0.0\n' \
         > /tmp/site/transformers-0.0.0.dist-info/METADATA
-    $PY -c "import importlib, torch, mmcv, mmcv._ext, mmengine, mmpretrain; \
-print('torch', torch.__version__, torch.cuda.get_device_name(), '| mmcv', mmcv.__version__); \
+    # mmcv-lite (no compiled ops) is enough for classification; mmdet / mmseg need the full mmcv
+    $PY -c "import importlib, torch, mmcv, mmengine, mmpretrain; \
+ops = importlib.util.find_spec('mmcv._ext') is not None; \
+print('torch', torch.__version__, torch.cuda.get_device_name(), '| mmcv', mmcv.__version__, \
+      'with ops' if ops else 'lite (no ops: classification only)'); \
 [print(m, importlib.import_module(m).__version__) for m in ('mmdet', 'mmseg') \
  if importlib.util.find_spec(m)]"
     ;;
