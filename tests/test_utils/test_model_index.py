@@ -80,7 +80,7 @@ def _test_line_value(path, key):
 
 def test_results_agree_with_their_logs():
     with_results = [m for m in MODELS if 'Results' in m]
-    assert len(with_results) == 25
+    assert len(with_results) == 27
     for m in with_results:
         logs = m['Training Log']
         assert all(osp.isfile(osp.join(REPO, p)) for p in logs)

@@ -93,6 +93,13 @@ def cifar_official(run, resumed_at):
     return {'Top 1 Accuracy': round(top1, 2)}, logs
 
 
+def cifar_official_100e(run):
+    """Top-1 of a 100-epoch official-recipe CIFAR-10 run (one part): its test log."""
+    base = f'docs/logs/cifar10_t2t_100e/{run}'
+    top1 = test_log_metrics(osp.join(REPO, base, 'test.log'))['accuracy/top1']
+    return {'Top 1 Accuracy': round(top1, 2)}, [f'{base}/train.log']
+
+
 def cifar_cnn(run):
     """Top-1 of a 200-epoch CNN-recipe CIFAR-10 run (trained in two parts): its test log."""
     base = f'docs/logs/cifar10_resnet18_200e/{run}'
@@ -154,6 +161,9 @@ RUNS = {
     'deit-tiny-life_p4_8xb64-official_cifar10': (
         lambda: cifar_official('cifar10_deit-tiny-life', 149),
         '300 epochs (resumed at epoch 149), 1 GPU x 512, seed 0'),
+    **{f'{arm}_8xb64-official_cifar10': (lambda arm=arm: cifar_official_100e(f'cifar10_{arm}'),
+                                           '100 of 300 epochs, 1 GPU x 512, seed 0')
+       for arm in ('t2t-vit-12', 't2t-vit-12-life')},
     'resnet18_1xb128_cifar10': (lambda: cifar_cnn('cifar10_resnet18'),
                                 '200 epochs (resumed at epoch 151), 1 GPU x 128, seed 0'),
     'linear_deit-tiny_1xb8-10k_camvid-352x480': (lambda: camvid('deit-tiny'),
