@@ -70,10 +70,10 @@ def last_val(path, key):
         return [json.loads(line) for line in f if key in line][-1][key]
 
 
-def cifar(run, test_log=True):
-    """Top-1 of a CIFAR-10 run: its test log, or its last validation (the val split is the
-    10,000-image test split in these configs)."""
-    base = f'docs/logs/cifar10_100e/{run}'
+def cifar(run, test_log=True, logs='cifar10_100e'):
+    """Top-1 of a CIFAR-10 run trained in one part (logs: its folder under docs/logs): its test
+    log, or its last validation (the val split is the 10,000-image test split in these configs)."""
+    base = f'docs/logs/{logs}/{run}'
     if test_log:
         top1 = test_log_metrics(osp.join(REPO, base, 'test.log'))['accuracy/top1']
     else:
@@ -91,13 +91,6 @@ def cifar_official(run, resumed_at):
     logs = [f'{base}/train_epochs1-{resumed_at - 1}.log',
             f'{base}/train_epochs{resumed_at}-300.log']
     return {'Top 1 Accuracy': round(top1, 2)}, logs
-
-
-def cifar_official_100e(run):
-    """Top-1 of a 100-epoch official-recipe CIFAR-10 run (one part): its test log."""
-    base = f'docs/logs/cifar10_t2t_100e/{run}'
-    top1 = test_log_metrics(osp.join(REPO, base, 'test.log'))['accuracy/top1']
-    return {'Top 1 Accuracy': round(top1, 2)}, [f'{base}/train.log']
 
 
 def cifar_cnn(run):
@@ -161,8 +154,9 @@ RUNS = {
     'deit-tiny-life_p4_8xb64-official_cifar10': (
         lambda: cifar_official('cifar10_deit-tiny-life', 149),
         '300 epochs (resumed at epoch 149), 1 GPU x 512, seed 0'),
-    **{f'{arm}_8xb64-official_cifar10': (lambda arm=arm: cifar_official_100e(f'cifar10_{arm}'),
-                                           '100 of 300 epochs, 1 GPU x 512, seed 0')
+    **{f'{arm}_8xb64-official_cifar10': (
+        lambda arm=arm: cifar(f'cifar10_{arm}', logs='cifar10_t2t_100e'),
+        '100 of 300 epochs, 1 GPU x 512, seed 0')
        for arm in ('t2t-vit-12', 't2t-vit-12-life')},
     'resnet18_1xb128_cifar10': (lambda: cifar_cnn('cifar10_resnet18'),
                                 '200 epochs (resumed at epoch 151), 1 GPU x 128, seed 0'),
