@@ -101,17 +101,22 @@ def count_cuda_syncs(enabled: bool = True) -> Iterator[types.SimpleNamespace]:
 
 
 def phase_summary(prof, iters: int, top: int = 12) -> Dict[str, object]:
-    """Host ms per iteration of every phase, the device ms per iteration of all kernels, and
-    the ``top`` aten ops by host (self CPU) time, from a finished ``torch.profiler.profile``
-    of ``iters`` iterations."""
+    """Host ms per iteration of every phase (counted inside the ``iteration`` ranges only), the
+    device ms per iteration of all kernels, and the ``top`` aten ops by host (self CPU) time,
+    from a finished ``torch.profiler.profile`` of ``iters`` iterations."""
     if iters < 1:
         raise ValueError(f'iters must be >= 1, got {iters}')
     events = prof.key_averages()
-    phases = {}
-    for e in events:
-        if e.key in PHASES and e.cpu_time_total > 0:
-            phases[e.key] = dict(host_ms=e.cpu_time_total / 1e3 / iters,
-                                 calls=e.count / iters, aten_calls=0.)
+    # the phases inside the iterations only: the loop also calls hooks between epochs and
+    # after training, which are no part of an iteration
+    totals: Dict[str, List[float]] = {}
+    for e in prof.events():
+        if e.name in PHASES and e.device_type == DeviceType.CPU and _in_iteration(e):
+            total = totals.setdefault(e.name, [0., 0])
+            total[0] += e.cpu_time_total
+            total[1] += 1
+    phases = {k: dict(host_ms=us / 1e3 / iters, calls=n / iters, aten_calls=0.)
+              for k, (us, n) in totals.items()}
     for phase, n in _top_level_aten_calls(prof.events()).items():
         if phase in phases:
             phases[phase]['aten_calls'] = n / iters
@@ -131,7 +136,8 @@ def phase_summary(prof, iters: int, top: int = 12) -> Dict[str, object]:
 
 def _top_level_aten_calls(events) -> Dict[str, int]:
     """The aten ops called from Python (not from inside another aten op), counted under the
-    innermost phase that encloses each: on a GPU each costs host time and most launch kernels."""
+    innermost phase that encloses each, where that phase runs inside an iteration: on a GPU each
+    costs host time and most launch kernels."""
     counts: Dict[str, int] = {}
     for e in events:
         if not e.name.startswith('aten::'):
@@ -141,9 +147,18 @@ def _top_level_aten_calls(events) -> Dict[str, int]:
             if parent.name.startswith('aten::'):
                 break  # called by another aten op
             parent = parent.cpu_parent
-        if parent is not None and parent.name in PHASES:
+        if parent is not None and parent.name in PHASES and _in_iteration(parent):
             counts[parent.name] = counts.get(parent.name, 0) + 1
     return counts
+
+
+def _in_iteration(event) -> bool:
+    """Whether a profiler event is an ``iteration`` range or runs inside one."""
+    while event is not None:
+        if event.name == 'iteration':
+            return True
+        event = event.cpu_parent
+    return False
 
 
 def summary_text(name: str, summary: Dict[str, object]) -> str:

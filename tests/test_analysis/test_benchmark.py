@@ -139,8 +139,10 @@ def test_e2e_mode_runs_the_runner_on_cpu(tmp_path, capsys):
         p = r['profile']
         assert p['iters'] == 2 and list(p['phases']) == list(PHASES)
         assert all(p['phases'][k]['calls'] == 1 for k in PHASES if k != 'hooks')
+        assert p['phases']['hooks']['calls'] == 2  # before and after the iteration
+        # disjoint ranges inside the iteration (the loop's hooks between epochs are not counted)
         inner = sum(p['phases'][k]['host_ms'] for k in PHASES[1:])
-        assert 0 < inner <= p['phases']['iteration']['host_ms'] * 1.05
+        assert 0 < inner <= p['phases']['iteration']['host_ms']
         assert p['top_ops'] and all(o['op'].startswith('aten::') for o in p['top_ops'])
     # LIFE adds its depthwise convolutions: more aten calls an iteration
     assert life['profile']['aten_calls'] > plain['profile']['aten_calls']

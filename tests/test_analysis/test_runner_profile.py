@@ -18,14 +18,32 @@ class _Stub:
     def _work(self, *args, **kwargs):
         return torch.ones(4).add(1).sum()
 
-    run_iter = forward = _run_forward = parse_losses = backward = step = zero_grad = \
-        call_hook = _work
+    forward = _run_forward = parse_losses = backward = step = zero_grad = call_hook = _work
+
+
+class _Loop(_Stub):
+    """Stands in for the train loop: an iteration does its own tensor work, then calls the
+    phases in the order of mmengine's ``run_iter`` (a hook point first and last)."""
+
+    def run_iter(self):
+        self._work()
+        runner = self.runner
+        runner.call_hook()
+        runner.model.data_preprocessor.forward()
+        runner.model._run_forward()
+        runner.model.parse_losses()
+        runner.optim_wrapper.backward()
+        runner.optim_wrapper.step()
+        runner.optim_wrapper.zero_grad()
+        runner.call_hook()
 
 
 def _runner():
-    loop = _Stub()
-    return _Stub(model=_Stub(data_preprocessor=_Stub()), optim_wrapper=_Stub(),
-                 train_loop=loop, _train_loop=loop)
+    loop = _Loop()
+    runner = _Stub(model=_Stub(data_preprocessor=_Stub()), optim_wrapper=_Stub(),
+                   train_loop=loop, _train_loop=loop)
+    loop.runner = runner
+    return runner
 
 
 def test_phases_are_annotated_and_put_back():
@@ -35,16 +53,10 @@ def test_phases_are_annotated_and_put_back():
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         with annotated_phases(runner):
             assert 'run_iter' in vars(runner.train_loop)
+            runner.call_hook()  # before an epoch: outside the iterations, not counted
             for _ in range(3):
                 runner.train_loop.run_iter()
-                runner.model.data_preprocessor.forward()
-                runner.model._run_forward()
-                runner.model.parse_losses()
-                runner.optim_wrapper.backward()
-                runner.optim_wrapper.step()
-                runner.optim_wrapper.zero_grad()
-                runner.call_hook()
-                runner.call_hook()
+            runner.call_hook()  # after the epoch
     assert all(not vars(t).keys() & {'run_iter', 'forward', '_run_forward', 'parse_losses',
                                      'backward', 'step', 'zero_grad', 'call_hook'}
                for t in targets)  # the methods are the classes' again
@@ -56,6 +68,9 @@ def test_phases_are_annotated_and_put_back():
     # ones, add, sum in every phase call; the iteration's own ones are outside the others
     assert summary['phases']['hooks']['aten_calls'] == 6
     assert all(v['aten_calls'] == 3 for k, v in summary['phases'].items() if k != 'hooks')
+    # the phases are disjoint ranges inside the iterations
+    phases = summary['phases']
+    assert 0 < sum(phases[k]['host_ms'] for k in PHASES[1:]) <= phases['iteration']['host_ms']
     text = summary_text('stub', summary)
     assert '| optimizer step |' in text and 'stub: 3 profiled iterations' in text
 
