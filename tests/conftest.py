@@ -12,6 +12,15 @@ import pytest
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (``-n N``) each worker process gets its share of the cores for torch's
+    own threads, so N workers do not oversubscribe the machine."""
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+    if workers > 1:
+        import torch
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
 def load_tool(*path):
     """Import a script of the repo (e.g. ``load_tool('tools', 'demo.py')``) as a module."""
     full = osp.join(REPO, *path)
