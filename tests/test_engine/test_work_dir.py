@@ -74,6 +74,7 @@ def test_train_py_refuses(tmp_path, tiny_folder, monkeypatch):
 
 def test_demo_retrains_over_its_work_dir(monkeypatch, tmp_path):
     demo = load_tool('tools', 'demo.py')
+    monkeypatch.setattr(demo, 'WORK', str(tmp_path))  # not the checkout's work_dirs/demo
     calls = []
     monkeypatch.setattr(demo.subprocess, 'run', lambda cmd, **kw: calls.append(cmd))
     demo.train('DeiT-T', demo.MODELS[0][1], 1, retrain=True)
