@@ -6,9 +6,8 @@ import time
 
 from conftest import run_tool
 
-FAKE_TRAIN = '''import subprocess, sys, time
-if '--worker' not in sys.argv:  # a loader worker: a child that is a train.py process too
-    subprocess.Popen([sys.executable, 'tools/train.py', '--worker'])
+FAKE_TRAIN = '''import os, time
+os.fork()  # a loader worker: a forked child, with the same command line
 time.sleep(60)
 '''
 
@@ -18,25 +17,34 @@ def runs_alive(runs):
     return int(re.findall(r'runs still training: (\d+)', out)[-1])
 
 
-def test_wait_counts_training_processes_not_shells_that_mention_them(tmp_path):
+def test_wait_counts_the_training_runs_of_its_runs_folder_only(tmp_path):
+    """A run of ``$RUNS`` counts once (not its loader worker); a shell whose command line names
+    tools/train.py, and a run whose work dir is elsewhere (another test, another set of runs),
+    do not count."""
     fake = tmp_path / 'fake'
     (fake / 'tools').mkdir(parents=True)
     (fake / 'tools' / 'train.py').write_text(FAKE_TRAIN)
     runs = tmp_path / 'runs'
     runs.mkdir()
-    before = runs_alive(runs)  # real runs elsewhere on this machine, if any
+
+    def train(work_dir):
+        return subprocess.Popen([sys.executable, 'tools/train.py', 'cfg.py',
+                                 '--work-dir', str(work_dir)], cwd=fake)
+
     procs = [
-        subprocess.Popen([sys.executable, 'tools/train.py'], cwd=fake),  # a run, with a worker
-        # a shell whose command line names tools/train.py: a user's `pgrep -f`, a log viewer
-        subprocess.Popen(['bash', '-c', 'sleep 60; pgrep -fc tools/train.py']),
+        train(runs / 'a'),
+        train(tmp_path / 'runs_elsewhere' / 'a'),  # its path starts like $RUNS, but is not in it
+        subprocess.Popen(['bash', '-c', f'sleep 60; pgrep -fc "tools/train.py --work-dir {runs}"']),
     ]
     try:
-        time.sleep(1.5)  # the run starts its worker
-        assert runs_alive(runs) - before == 1
+        time.sleep(1.5)  # the runs fork their workers
+        assert runs_alive(runs) == 1
+        assert runs_alive(tmp_path / 'none') == 0
     finally:
         for p in procs:
             p.kill()
-        subprocess.run(['pkill', '-f', f'{sys.executable} tools/train.py --worker'], check=False)
+        subprocess.run(['pkill', '-f', f'{sys.executable} tools/train.py cfg.py --work-dir {tmp_path}'],
+                       check=False)
 
 
 def test_cifar_arms_start_the_configs_of_their_recipe(tmp_path):

@@ -56,7 +56,7 @@
 # its work dir (tools/train.py --resume; written to command.txt as a second line).
 # RUN_GLOB: the runs that stop and pack-resume act on (cifar10_*), and test and spread (all);
 # PART_MB (15). MAX_RUNS: `start` launches a
-# run only while fewer training runs are alive, waiting for one to end otherwise (a queue: run
+# run only while fewer training runs of $RUNS are alive, waiting for one to end otherwise (a queue: run
 # `start` itself in the background, e.g. under setsid, when it has to wait).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -169,11 +169,13 @@ have_pretrain() {  # the Imagenette backbones that the *-imagenette-pre configs 
     return $missing
 }
 
-n_runs() {  # training runs alive: processes `<python> tools/train.py ...` whose parent is no
-    # such process (not loader workers); a shell whose command line only mentions tools/train.py
-    # (e.g. `bash -c '... pgrep -f tools/train.py'`) is not a run
-    ps -eo pid=,ppid=,args= | awk '$3 ~ /python[0-9.]*$/ && $4 == "tools/train.py" {
-            pid[$1] = 1; ppid[$1] = $2}
+n_runs() {  # training runs of $RUNS alive: processes `<python> tools/train.py ... --work-dir
+    # $RUNS/<name> ...` whose parent is no such process (not loader workers); a shell whose command
+    # line only mentions tools/train.py (e.g. `bash -c '... pgrep -f tools/train.py'`) is not a
+    # run, and neither is a training run of another work dir (tests, another set of runs)
+    ps -eo pid=,ppid=,args= | awk -v dir="$RUNS/" '$3 ~ /python[0-9.]*$/ && $4 == "tools/train.py" {
+            for (i = 5; i < NF; i++) if ($i == "--work-dir" && index($(i + 1), dir) == 1) {
+                pid[$1] = 1; ppid[$1] = $2}}
         END {n = 0; for (p in pid) if (!(ppid[p] in pid)) n++; print n}'
 }
 
