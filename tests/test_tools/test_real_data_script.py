@@ -6,14 +6,18 @@ import time
 
 from conftest import run_tool
 
-FAKE_TRAIN = '''import os, time
-os.fork()  # a loader worker: a forked child, with the same command line
+FAKE_TRAIN = '''import os, sys, time
+work_dir = sys.argv[sys.argv.index('--work-dir') + 1]
+if os.fork() == 0:  # a loader worker: a forked child, with the same command line
+    os.makedirs(work_dir, exist_ok=True)
+    open(os.path.join(work_dir, 'worker_started'), 'w').close()
 time.sleep(60)
 '''
 
 
 def runs_alive(runs):
-    out = run_tool(['tools/dev/real_data.sh', 'wait', '0'], env=dict(RUNS=str(runs)))
+    # COLUMNS as in a terminal of 80 columns: ps cuts its lines to that width unless told not to
+    out = run_tool(['tools/dev/real_data.sh', 'wait', '0'], env=dict(RUNS=str(runs), COLUMNS='80'))
     return int(re.findall(r'runs still training: (\d+)', out)[-1])
 
 
@@ -37,7 +41,11 @@ def test_wait_counts_the_training_runs_of_its_runs_folder_only(tmp_path):
         subprocess.Popen(['bash', '-c', f'sleep 60; pgrep -fc "tools/train.py --work-dir {runs}"']),
     ]
     try:
-        time.sleep(1.5)  # the runs fork their workers
+        started = [d / 'a' / 'worker_started' for d in (runs, tmp_path / 'runs_elsewhere')]
+        deadline = time.monotonic() + 60
+        while not all(f.exists() for f in started) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(f.exists() for f in started), 'the fake runs did not start their workers'
         assert runs_alive(runs) == 1
         assert runs_alive(tmp_path / 'none') == 0
     finally:

@@ -172,8 +172,9 @@ have_pretrain() {  # the Imagenette backbones that the *-imagenette-pre configs 
 n_runs() {  # training runs of $RUNS alive: processes `<python> tools/train.py ... --work-dir
     # $RUNS/<name> ...` whose parent is no such process (not loader workers); a shell whose command
     # line only mentions tools/train.py (e.g. `bash -c '... pgrep -f tools/train.py'`) is not a
-    # run, and neither is a training run of another work dir (tests, another set of runs)
-    ps -eo pid=,ppid=,args= | awk -v dir="$RUNS/" '$3 ~ /python[0-9.]*$/ && $4 == "tools/train.py" {
+    # run, and neither is a training run of another work dir (tests, another set of runs).
+    # -ww: whole command lines, also where COLUMNS is set (ps cuts them to its width otherwise)
+    ps -ww -eo pid=,ppid=,args= | awk -v dir="$RUNS/" '$3 ~ /python[0-9.]*$/ && $4 == "tools/train.py" {
             for (i = 5; i < NF; i++) if ($i == "--work-dir" && index($(i + 1), dir) == 1) {
                 pid[$1] = 1; ppid[$1] = $2}}
         END {n = 0; for (p in pid) if (!(ppid[p] in pid)) n++; print n}'
