@@ -51,8 +51,9 @@ def test_wait_counts_the_training_runs_of_its_runs_folder_only(tmp_path):
     finally:
         for p in procs:
             p.kill()
-        subprocess.run(['pkill', '-f', f'{sys.executable} tools/train.py cfg.py --work-dir {tmp_path}'],
-                       check=False)
+        subprocess.run(
+            ['pkill', '-f', f'{sys.executable} tools/train.py cfg.py --work-dir {tmp_path}'],
+            check=False)
 
 
 def test_cifar_arms_start_the_configs_of_their_recipe(tmp_path):

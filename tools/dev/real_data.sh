@@ -55,9 +55,9 @@
 # repeated augmentation and EMA). RESUME=1: every run started resumes from the last checkpoint in
 # its work dir (tools/train.py --resume; written to command.txt as a second line).
 # RUN_GLOB: the runs that stop and pack-resume act on (cifar10_*), and test and spread (all);
-# PART_MB (15). MAX_RUNS: `start` launches a
-# run only while fewer training runs of $RUNS are alive, waiting for one to end otherwise (a queue: run
-# `start` itself in the background, e.g. under setsid, when it has to wait).
+# PART_MB (15). MAX_RUNS: `start` launches a run only while fewer training runs of $RUNS are
+# alive, waiting for one to end otherwise (a queue: run `start` itself in the background, e.g.
+# under setsid, when it has to wait).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-/tmp/runs}
